@@ -1,0 +1,153 @@
+"""Writes copier.yml from the options model, so the questionnaire cannot drift from it.
+
+`python -m mlops_scaffold.copier_yml > copier.yml` (or `make copier-yml`); a test fails when the
+committed copier.yml differs from what this module writes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import sys
+from typing import Any
+
+from mlops_scaffold import naming
+from mlops_scaffold.options import QUESTIONS, Derived, Question
+from mlops_scaffold.variables import VARIABLES, Variable
+
+MIN_COPIER_VERSION = "9.4.0"
+
+HEADER = """\
+# Generated from src/mlops_scaffold/options.py by `make copier-yml`: edit that module, not this file.
+
+# CONFIGURATION -------------------------------------------------------------------------------
+_subdirectory: template
+_templates_suffix: .jinja
+_answers_file: .copier-answers.yml
+_min_copier_version: "{min_version}"
+_envops:
+  undefined: jinja2.StrictUndefined
+  keep_trailing_newline: true
+_message_after_copy: |
+  Your MLOps repo is ready in {{{{ _copier_conf.dst_path }}}}.
+  Next: cd into it, run `make install test`, then read README.md for the local loop.
+_message_after_update: |
+  Updated {{{{ _copier_conf.dst_path }}}}. Resolve any conflicts, run `make test`, then commit.
+
+# PROMPT --------------------------------------------------------------------------------------
+"""
+
+
+def _quote(value: Any) -> str:
+    # JSON scalars are valid YAML flow scalars, and JSON quoting is unambiguous.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _jinja_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _rule_validator(name: str, rule: naming.Rule) -> str:
+    message = f"{name}: '{{{{ {name} }}}}' must {rule.message}"
+    check = f"{{% if ({name} | string | regex_search({_jinja_string(rule.pattern)})) is none %}}{message}"
+    if rule.forbidden:
+        check += (
+            f"{{% elif {name} in {json.dumps(list(rule.forbidden))} %}}"
+            f"{name}: '{{{{ {name} }}}}' must not be a Python keyword"
+        )
+    return check + "{% endif %}"
+
+
+def _location_validator() -> str:
+    codes = json.dumps(list(naming.region_codes()))
+    folded = "(location | lower | replace(' ', ''))"
+    display = naming.LOCATION_DISPLAY_NAME.replace("{code!r}", f"'{{{{ {folded} }}}}'")
+    return (
+        f"{{% set regions = {codes} %}}{{% if location not in regions %}}"
+        f"{{% if {folded} in regions %}}location: '{{{{ location }}}}' {display}"
+        f"{{% else %}}location: '{{{{ location }}}}' {naming.LOCATION_UNKNOWN}{{% endif %}}{{% endif %}}"
+    )
+
+
+def _validator(question: Question) -> str | None:
+    if question.name == "location":
+        return _location_validator()
+    if question.rule is not None:
+        return _rule_validator(question.name, question.rule)
+    return None
+
+
+def _default(question: Question) -> str:
+    default = question.default
+    if isinstance(default, Derived):
+        return _quote(default.jinja)
+    if isinstance(default, tuple):
+        return _quote(list(default))
+    return _quote(default)
+
+
+def _question_block(question: Question) -> str:
+    lines = [f"{question.name}:", f"  type: {question.type}", f"  help: {_quote(question.help)}"]
+    if question.choices:
+        lines.append("  choices:")
+        lines.extend(f"    - {_quote(choice)}" for choice in question.choices)
+    if question.multiselect:
+        lines.append("  multiselect: true")
+    lines.append(f"  default: {_default(question)}")
+    if question.when.jinja() != "true":
+        lines.append(f"  when: {_quote('{{ ' + question.when.jinja() + ' }}')}")
+    validator = _validator(question)
+    if validator:
+        lines.append(f"  validator: {_quote(validator)}")
+    return "\n".join(lines) + "\n"
+
+
+def _computed(key: str, default: str, type_: str = "str") -> str:
+    return f"{key}:\n  type: {type_}\n  default: {_quote(default)}\n  when: false\n"
+
+
+def _jinja_concat(pattern: str) -> str:
+    """'{sample_name}_ds' -> (sample_name ~ "_ds"): a Jinja expression for a format pattern."""
+    parts = []
+    for literal, field, _, _ in string.Formatter().parse(pattern):
+        if literal:
+            parts.append(json.dumps(literal))
+        if field:
+            parts.append(field)
+    return "(" + (" ~ ".join(parts) or '""') + ")"
+
+
+def _variable_line(variable: Variable) -> str:
+    fields = {key: getattr(variable, key) for key in ("name", "meaning", "scope", "required", "secret")}
+    head = json.dumps(fields, ensure_ascii=False)[:-1]
+    line = f'- {head}, "value": {{{{ {_jinja_concat(variable.value)} | tojson }}}}}}'
+    condition = variable.when.jinja()
+    if condition == "true":
+        return line + "\n"
+    return f"{{% if {condition} %}}{line}\n{{% endif %}}"
+
+
+def _pipeline_variables() -> str:
+    body = "".join(_variable_line(variable) for variable in VARIABLES)
+    indented = "\n".join("    " + line for line in body.rstrip("\n").splitlines())
+    return f"pipeline_variables:\n  type: yaml\n  when: false\n  default: |-\n{indented}\n"
+
+
+def render_copier_yml() -> str:
+    parts = [HEADER.format(min_version=MIN_COPIER_VERSION)]
+    parts.extend(_question_block(question) + "\n" for question in QUESTIONS)
+    parts.append(
+        "# COMPUTED: derived from the answers, never asked, not stored in the answers file -------------\n"
+    )
+    parts.extend(_computed(name.key, name.jinja()) + "\n" for name in naming.DERIVED_NAMES)
+    parts.append(_pipeline_variables())
+    return re.sub(r"\n{3,}", "\n\n", "".join(parts))
+
+
+def main() -> None:
+    sys.stdout.write(render_copier_yml())
+
+
+if __name__ == "__main__":
+    main()

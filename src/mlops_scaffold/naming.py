@@ -1,0 +1,161 @@
+"""Azure naming rules for the answers, and the resource names derived from `base_name`.
+
+Each rule is a regular expression plus a message. The same pattern runs in Python
+(`Rule.check`) and inside copier's Jinja validators (`regex_search`, which is Python's `re`),
+so the two can never disagree. Patterns avoid backslashes so they survive YAML and Jinja quoting.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A naming rule: `value` is valid when it fully matches `pattern`."""
+
+    pattern: str
+    message: str  # completes "<question>: '<value>' must …"
+    forbidden: tuple[str, ...] = ()  # exact values refused even when the pattern matches
+
+    def check(self, value: object) -> str | None:
+        """Return the reason `value` breaks the rule, or None when it is valid."""
+        text = "" if value is None else str(value)
+        if re.search(self.pattern, text) is None:
+            return f"must {self.message}"
+        if text in self.forbidden:
+            return f"must not be a Python keyword ({text!r} is one)"
+        return None
+
+
+BASE_NAME = Rule("^[a-zA-Z][a-zA-Z0-9]{2,9}$", "be 3–10 letters and digits, starting with a letter")
+SAMPLE_NAME = Rule(
+    "^[a-z][a-z0-9_]*$",
+    "be a lowercase Python identifier (letters, digits, _; starting with a letter)",
+    forbidden=tuple(keyword.kwlist),
+)
+RESOURCE_GROUP = Rule(
+    "^[-a-zA-Z0-9_.()]{0,89}[-a-zA-Z0-9_()]$",
+    "be 1–90 letters, digits or _-.() and not end with '.'",
+)
+WORKSPACE_NAME = Rule(
+    "^[a-zA-Z0-9][-a-zA-Z0-9_]{2,32}$",
+    "be 3–33 letters, digits, '-' or '_', starting with a letter or digit",
+)
+ACI_NAME = Rule(
+    "^(?!.*--)[a-z0-9][-a-z0-9]{0,61}[a-z0-9]$",
+    "be 2–63 lowercase letters, digits or single '-', not starting or ending with '-'",
+)
+AML_COMPUTE_NAME = Rule(
+    "^[a-zA-Z][-a-zA-Z0-9]{1,15}$",
+    "be 2–16 letters, digits or '-', starting with a letter",
+)
+ENDPOINT_NAME = Rule(
+    "^[a-zA-Z][-a-zA-Z0-9]{2,31}$",
+    "be 3–32 letters, digits or '-', starting with a letter",
+)
+WEBAPP_NAME = Rule(
+    "^[a-zA-Z0-9][-a-zA-Z0-9]{0,58}[a-zA-Z0-9]$",
+    "be 2–60 letters, digits or '-', not starting or ending with '-'",
+)
+AML_ASSET_NAME = Rule(
+    "^[a-zA-Z0-9][-a-zA-Z0-9_.]{0,254}$",
+    "be 1–255 letters, digits, '-', '_' or '.', starting with a letter or digit",
+)
+DEVOPS_NAME = Rule(
+    "^[-a-zA-Z0-9_. ]{1,256}$",
+    "be 1–256 letters, digits, spaces or -_.",
+)
+DATABRICKS_CLUSTER_ID = Rule(
+    "^([0-9]{4}-[0-9]{6}-[a-z0-9]{8})?$",
+    "be empty or a Databricks cluster id like 0123-456789-abcdefgh",
+)
+
+
+@dataclass(frozen=True)
+class DerivedName:
+    """A resource name computed from base_name, never asked. `suffix` is appended to the
+    (lowercased, where Azure requires it) base name."""
+
+    key: str
+    suffix: str
+    lowercase: bool
+    rule: Rule
+    meaning: str
+
+    def value(self, base_name: str) -> str:
+        base = base_name.lower() if self.lowercase else base_name
+        return base + self.suffix
+
+    def jinja(self) -> str:
+        base = "base_name | lower" if self.lowercase else "base_name"
+        return "{{ " + base + " }}" + self.suffix
+
+
+# The rules of the names Azure gives these resources; base_name's rule guarantees all of them.
+DERIVED_NAMES: tuple[DerivedName, ...] = (
+    DerivedName(
+        "storage_account_name", "amlsa", True, Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"), "Workspace storage account"
+    ),
+    DerivedName(
+        "key_vault_name", "-AML-KV", False, Rule("^[a-zA-Z](?!.*--)[-a-zA-Z0-9]{1,22}[a-zA-Z0-9]$", "be 3–24 alphanumerics/-, letter first"), "Key Vault"
+    ),
+    DerivedName(
+        "container_registry_name", "amlcr", True, Rule("^[a-z0-9]{5,50}$", "be 5–50 lowercase letters/digits"), "Container registry"
+    ),
+    DerivedName(
+        "application_insights_name", "-AML-AI", False, Rule("^[-a-zA-Z0-9_.()]{1,255}$", "be 1–255 characters"), "Application Insights"
+    ),
+    DerivedName(
+        "log_analytics_name", "-AML-LA", False, Rule("^[a-zA-Z0-9][-a-zA-Z0-9]{2,61}[a-zA-Z0-9]$", "be 4–63 alphanumerics/-"), "Log Analytics workspace"
+    ),
+    DerivedName(
+        "tf_state_storage_name", "statestor", True, Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"), "Terraform state storage account"
+    ),
+    DerivedName(
+        "scoring_storage_name", "scoresa", True, Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"), "Batch-scoring storage account"
+    ),
+)
+
+
+def derived_names(base_name: str) -> dict[str, str]:
+    """Every name computed from base_name, keyed as the template sees them."""
+    return {name.key: name.value(base_name) for name in DERIVED_NAMES}
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    display_name: str
+
+
+@cache
+def azure_regions() -> tuple[Region, ...]:
+    """The public-cloud regions, read from the data file that ships with the package."""
+    text = resources.files("mlops_scaffold").joinpath("data/azure_regions.tsv").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return tuple(Region(code, display) for code, display in rows)
+
+
+def region_codes() -> tuple[str, ...]:
+    return tuple(region.code for region in azure_regions())
+
+
+LOCATION_DISPLAY_NAME = "is a display name; use the region code {code!r}"
+LOCATION_UNKNOWN = "must be an Azure public-cloud region code such as 'centralus' or 'westeurope'"
+
+
+def check_location(value: object) -> str | None:
+    """None for a region code; otherwise why not, suggesting the code for a display name."""
+    text = "" if value is None else str(value)
+    codes = region_codes()
+    if text in codes:
+        return None
+    folded = text.lower().replace(" ", "")
+    if folded in codes:
+        return LOCATION_DISPLAY_NAME.format(code=folded)
+    return LOCATION_UNKNOWN

@@ -1,0 +1,289 @@
+"""The options model: every question copier asks, its default, allowed values, when it applies
+and the rule its answer must follow. copier.yml is generated from this module
+(`mlops-scaffold` `make copier-yml`); the matrix, the CLI and the tests read it too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlops_scaffold import naming
+from mlops_scaffold.conditions import ALWAYS, AnyOf, Condition, Contains, Equals
+
+DEPLOYMENT_TARGETS = ("aci", "aks", "webapp", "online_endpoint")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A default computed from earlier answers: the same formula as Jinja (for copier) and Python."""
+
+    jinja: str
+    compute: Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    help: str
+    type: str  # copier's type: str, bool or yaml
+    default: Any
+    choices: tuple[Any, ...] = ()
+    multiselect: bool = False
+    when: Condition = ALWAYS
+    rule: naming.Rule | None = None
+    axis: bool = False  # an axis of the combination matrix: every value is multiplied
+    cycled: bool = False  # a scalar the matrix cycles through so each value appears once at least
+
+    def default_for(self, answers: Mapping[str, Any]) -> Any:
+        if isinstance(self.default, Derived):
+            return self.default.compute(answers)
+        return list(self.default) if isinstance(self.default, tuple) else self.default
+
+    def applies(self, answers: Mapping[str, Any]) -> bool:
+        return self.when.holds(answers)
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` is not a valid answer, or None."""
+        if self.type == "bool" and not isinstance(value, bool):
+            return "must be true or false"
+        if self.multiselect:
+            if not isinstance(value, list | tuple):
+                return f"must be a list drawn from {', '.join(self.choices)}"
+            unknown = [item for item in value if item not in self.choices]
+            if unknown:
+                return f"contains {', '.join(map(str, unknown))}; allowed: {', '.join(self.choices)}"
+            return None
+        if self.choices and value not in self.choices:
+            return f"must be one of {', '.join(map(str, self.choices))}"
+        if self.name == "location":
+            return naming.check_location(value)
+        if self.rule is not None:
+            return self.rule.check(value)
+        return None
+
+
+def _slug_base_name(answers: Mapping[str, Any]) -> str:
+    return re.sub("[^a-z0-9]", "", str(answers["project_name"]).lower())[:10]
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "project_name",
+        "Human-readable project name, used in the README and docs",
+        "str",
+        "MLOps Diabetes",
+        rule=naming.Rule("^.*[^ ].*$", "not be empty"),
+    ),
+    Question(
+        "sample_name",
+        "Python package of the ML code (what MLOpsPython's bootstrap.py renamed by hand)",
+        "str",
+        "diabetes_regression",
+        rule=naming.SAMPLE_NAME,
+    ),
+    Question(
+        "base_name",
+        "BASE_NAME: short unique prefix of every Azure resource name",
+        "str",
+        Derived("{{ (project_name | lower | regex_replace('[^a-z0-9]', ''))[:10] }}", _slug_base_name),
+        rule=naming.BASE_NAME,
+    ),
+    Question("location", "Azure region code for every resource (az account list-locations -o table)", "str", "centralus"),
+    Question("resource_group", "Resource group that holds the resources", "str", "mlops-RG", rule=naming.RESOURCE_GROUP),
+    Question("workspace_name", "Azure Machine Learning workspace name", "str", "mlops-AML-WS", rule=naming.WORKSPACE_NAME),
+    Question(
+        "ci_platform",
+        "Where the CI/CD pipelines run",
+        "str",
+        "azure_devops",
+        choices=("azure_devops", "github_actions"),
+        axis=True,
+    ),
+    Question(
+        "variable_group_name",
+        "Azure DevOps variable group the pipelines read",
+        "str",
+        "devopsforai-aml-vg",
+        when=Equals("ci_platform", "azure_devops"),
+        rule=naming.DEVOPS_NAME,
+    ),
+    Question(
+        "azure_rm_svc_connection",
+        "Azure DevOps service connection to Azure Resource Manager",
+        "str",
+        "azure-resource-connection",
+        when=Equals("ci_platform", "azure_devops"),
+        rule=naming.DEVOPS_NAME,
+    ),
+    Question(
+        "workspace_svc_connection",
+        "Azure DevOps service connection scoped to the ML workspace",
+        "str",
+        "aml-workspace-connection",
+        when=Equals("ci_platform", "azure_devops"),
+        rule=naming.DEVOPS_NAME,
+    ),
+    Question(
+        "iac",
+        "Infrastructure as code flavour",
+        "str",
+        "arm",
+        choices=("arm", "terraform"),
+        axis=True,
+    ),
+    Question(
+        "deployment_targets",
+        "Where the model is served (any subset; may be empty)",
+        "yaml",
+        ("aci",),
+        choices=DEPLOYMENT_TARGETS,
+        multiselect=True,
+        axis=True,
+    ),
+    Question(
+        "aci_deployment_name",
+        "Azure Container Instances container group name",
+        "str",
+        "mlops-aci",
+        when=Contains("deployment_targets", "aci"),
+        rule=naming.ACI_NAME,
+    ),
+    Question(
+        "aks_compute_name",
+        "Name of the AKS cluster attached to the workspace as compute",
+        "str",
+        "aks",
+        when=Contains("deployment_targets", "aks"),
+        rule=naming.AML_COMPUTE_NAME,
+    ),
+    Question(
+        "aks_deployment_name",
+        "Kubernetes online endpoint name on AKS",
+        "str",
+        "mlops-aks",
+        when=Contains("deployment_targets", "aks"),
+        rule=naming.ENDPOINT_NAME,
+    ),
+    Question(
+        "webapp_deployment_name",
+        "App Service (Web App for containers) name; globally unique",
+        "str",
+        Derived("{{ base_name | lower }}-scoring", lambda a: f"{str(a['base_name']).lower()}-scoring"),
+        when=Contains("deployment_targets", "webapp"),
+        rule=naming.WEBAPP_NAME,
+    ),
+    Question(
+        "online_endpoint_name",
+        "Managed online endpoint name; unique in the region",
+        "str",
+        Derived("{{ base_name | lower }}-endpoint", lambda a: f"{str(a['base_name']).lower()}-endpoint"),
+        when=Contains("deployment_targets", "online_endpoint"),
+        rule=naming.ENDPOINT_NAME,
+    ),
+    Question(
+        "canary_release",
+        "Blue/green canary release with traffic steps on the endpoint",
+        "bool",
+        False,
+        when=AnyOf((Contains("deployment_targets", "aks"), Contains("deployment_targets", "online_endpoint"))),
+        axis=True,
+    ),
+    Question("batch_scoring", "Batch-scoring pipeline and its storage", "bool", True, axis=True),
+    Question(
+        "r_training",
+        "Train an R model too: none, on Azure ML compute (aml) or on Databricks",
+        "str",
+        "none",
+        choices=("none", "aml", "databricks"),
+        axis=True,
+    ),
+    Question(
+        "db_cluster_id",
+        "Existing Databricks cluster id (leave empty to fill in later)",
+        "str",
+        "",
+        when=Equals("r_training", "databricks"),
+        rule=naming.DATABRICKS_CLUSTER_ID,
+    ),
+    Question(
+        "databricks_compute_name",
+        "Name of the Databricks compute attached to the workspace",
+        "str",
+        "databricks",
+        when=Equals("r_training", "databricks"),
+        rule=naming.AML_COMPUTE_NAME,
+    ),
+    Question(
+        "python_version",
+        "Python version of the generated project",
+        "str",
+        "3.11",
+        choices=("3.10", "3.11", "3.12"),
+        cycled=True,
+    ),
+    Question("experiment_name", "Azure ML / MLflow experiment name", "str", "mlopspython", rule=naming.AML_ASSET_NAME),
+    Question(
+        "model_name",
+        "Registered model name",
+        "str",
+        Derived("{{ sample_name }}_model", lambda a: f"{a['sample_name']}_model"),
+        rule=naming.AML_ASSET_NAME,
+    ),
+)
+
+QUESTIONS_BY_NAME: dict[str, Question] = {question.name: question for question in QUESTIONS}
+AXES: tuple[Question, ...] = tuple(question for question in QUESTIONS if question.axis)
+
+
+class AnswerError(ValueError):
+    """An answer breaks its rule; str() is the one-line message shown to users."""
+
+
+def resolve_answers(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Every applicable question answered: overrides first, then defaults in question order.
+
+    Raises AnswerError naming the first unknown question or bad answer."""
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(QUESTIONS_BY_NAME))
+    if unknown:
+        raise AnswerError(f"{unknown[0]}: no such question (see `mlops-scaffold options`)")
+    answers: dict[str, Any] = {}
+    for question in QUESTIONS:
+        if not question.applies(answers):
+            if question.name in overrides and overrides[question.name] != question.default_for(answers):
+                raise AnswerError(f"{question.name}: does not apply here ({question.when.jinja()} is false)")
+            continue
+        value = overrides[question.name] if question.name in overrides else question.default_for(answers)
+        problem = question.problem(value)
+        if problem:
+            raise AnswerError(f"{question.name}: {value!r} {problem}")
+        answers[question.name] = value
+    return answers
+
+
+def parse_cli_value(name: str, text: str) -> Any:
+    """Turn a `-d key=value` string into the answer type the question expects."""
+    question = QUESTIONS_BY_NAME.get(name)
+    if question is None:
+        raise AnswerError(f"{name}: no such question (see `mlops-scaffold options`)")
+    if question.type == "bool":
+        lowered = text.strip().lower()
+        if lowered in {"true", "yes", "y", "1", "on"}:
+            return True
+        if lowered in {"false", "no", "n", "0", "off"}:
+            return False
+        raise AnswerError(f"{name}: {text!r} must be true or false")
+    if question.multiselect:
+        import yaml
+
+        try:
+            value = yaml.safe_load(text) if text.strip() else []
+        except yaml.YAMLError:
+            value = text
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        return value if value is not None else []
+    return text

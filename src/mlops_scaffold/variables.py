@@ -1,0 +1,149 @@
+"""The pipeline variables of a generated repo: name, where it is set, its value from the
+answers, and what it means. `docs/variable_group.md`, `.env.example` and the pipelines all come
+from this list (copier.yml carries it as the computed value `pipeline_variables`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlops_scaffold.conditions import ALWAYS, Condition, Contains, Equals
+from mlops_scaffold.naming import derived_names
+
+GROUP = "group"  # the variable group (Azure DevOps) or repository variables (GitHub)
+TEMPLATE = "template"  # the variables template / workflow env, defaults that rarely change
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    value: str  # a str.format pattern over the answers and derived names; "" means "you fill it in"
+    meaning: str
+    scope: str = GROUP
+    required: bool = True
+    secret: bool = False
+    when: Condition = ALWAYS
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        return self.value.format(**context)
+
+    def jinja_value(self) -> str:
+        return re.sub(r"\{(\w+)\}", r"{{ \1 }}", self.value)
+
+
+ADO = Equals("ci_platform", "azure_devops")
+GITHUB = Equals("ci_platform", "github_actions")
+BATCH = Equals("batch_scoring", True)
+DATABRICKS = Equals("r_training", "databricks")
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("BASE_NAME", "{base_name}", "Prefix of every Azure resource name"),
+    Variable("LOCATION", "{location}", "Azure region of every resource"),
+    Variable("RESOURCE_GROUP", "{resource_group}", "Resource group that holds the resources"),
+    Variable("WORKSPACE_NAME", "{workspace_name}", "Azure Machine Learning workspace"),
+    Variable("AZURE_SUBSCRIPTION_ID", "", "Subscription that holds the resource group", when=GITHUB),
+    Variable("AZURE_TENANT_ID", "", "Entra ID tenant of the deployment identity (OIDC)", when=GITHUB),
+    Variable("AZURE_CLIENT_ID", "", "Client id of the federated identity the workflows log in as", when=GITHUB),
+    Variable(
+        "AZURE_RM_SVC_CONNECTION",
+        "{azure_rm_svc_connection}",
+        "Azure Resource Manager service connection the pipelines run as",
+        when=ADO,
+    ),
+    Variable(
+        "WORKSPACE_SVC_CONNECTION",
+        "{workspace_svc_connection}",
+        "Service connection scoped to the ML workspace",
+        when=ADO,
+    ),
+    Variable(
+        "ACI_DEPLOYMENT_NAME",
+        "{aci_deployment_name}",
+        "Azure Container Instances container group of the scoring service",
+        when=Contains("deployment_targets", "aci"),
+    ),
+    Variable(
+        "AKS_COMPUTE_NAME",
+        "{aks_compute_name}",
+        "AKS cluster attached to the workspace",
+        when=Contains("deployment_targets", "aks"),
+    ),
+    Variable(
+        "AKS_DEPLOYMENT_NAME",
+        "{aks_deployment_name}",
+        "Kubernetes online endpoint on AKS",
+        when=Contains("deployment_targets", "aks"),
+    ),
+    Variable(
+        "WEBAPP_DEPLOYMENT_NAME",
+        "{webapp_deployment_name}",
+        "App Service that runs the scoring image",
+        when=Contains("deployment_targets", "webapp"),
+    ),
+    Variable(
+        "ONLINE_ENDPOINT_NAME",
+        "{online_endpoint_name}",
+        "Managed online endpoint",
+        when=Contains("deployment_targets", "online_endpoint"),
+    ),
+    Variable(
+        "SCORING_DATASTORE_STORAGE_NAME",
+        "{scoring_storage_name}",
+        "Storage account that holds batch-scoring input and output",
+        when=BATCH,
+    ),
+    Variable("DATABRICKS_HOST", "", "URL of the Databricks workspace (https://adb-….azuredatabricks.net)", when=DATABRICKS),
+    Variable("DB_CLUSTER_ID", "{db_cluster_id}", "Existing Databricks cluster that runs the R job", when=DATABRICKS),
+    Variable(
+        "DATABRICKS_COMPUTE_NAME",
+        "{databricks_compute_name}",
+        "Databricks compute attached to the workspace",
+        when=DATABRICKS,
+    ),
+    # Defaults kept beside the pipelines rather than in the group.
+    Variable("SOURCES_DIR_TRAIN", "{sample_name}", "Folder of the ML code", scope=TEMPLATE),
+    Variable("EXPERIMENT_NAME", "{experiment_name}", "Experiment the training runs are recorded under", scope=TEMPLATE),
+    Variable("MODEL_NAME", "{model_name}", "Registered model name", scope=TEMPLATE),
+    Variable("DATASET_NAME", "{sample_name}_ds", "Data asset the training pipeline reads", scope=TEMPLATE),
+    Variable("DATASET_VERSION", "latest", "Version of the data asset (a number or latest)", scope=TEMPLATE),
+    Variable("TRAINING_PIPELINE_NAME", "{sample_name}-training", "Display name of the training pipeline", scope=TEMPLATE),
+    Variable("AML_ENV_NAME", "{sample_name}_training_env", "Azure ML environment of the training steps", scope=TEMPLATE),
+    Variable("AML_COMPUTE_CLUSTER_NAME", "train-cluster", "Training compute cluster", scope=TEMPLATE),
+    Variable("AML_COMPUTE_CLUSTER_SKU", "STANDARD_DS2_V2", "VM size of the training cluster", scope=TEMPLATE),
+    Variable("AML_CLUSTER_MIN_NODES", "0", "Minimum nodes of the training cluster", scope=TEMPLATE),
+    Variable("AML_CLUSTER_MAX_NODES", "4", "Maximum nodes of the training cluster", scope=TEMPLATE),
+    Variable("AML_CLUSTER_PRIORITY", "low_priority", "Priority of the training cluster (dedicated or low_priority)", scope=TEMPLATE),
+    Variable("RUN_EVALUATION", "true", "Compare the new model with production before registering", scope=TEMPLATE),
+    Variable("ALLOW_RUN_CANCEL", "true", "Cancel the run when the new model is not better", scope=TEMPLATE),
+    Variable("SCORING_DATASTORE_INPUT_CONTAINER", "input", "Container of the batch-scoring input", scope=TEMPLATE, when=BATCH),
+    Variable("SCORING_DATASTORE_OUTPUT_CONTAINER", "output", "Container of the batch-scoring output", scope=TEMPLATE, when=BATCH),
+    Variable("SCORING_DATASTORE_INPUT_FILENAME", "diabetes_scoring_input.csv", "File to score", scope=TEMPLATE, when=BATCH),
+    Variable("SCORING_DATASTORE_OUTPUT_FILENAME", "diabetes_scoring_output.csv", "File of predictions", scope=TEMPLATE, when=BATCH),
+    Variable("SCORING_DATASET_NAME", "{sample_name}_scoring_ds", "Data asset of the batch-scoring input", scope=TEMPLATE, when=BATCH),
+    Variable("SCORING_PIPELINE_NAME", "{sample_name}-batchscoring", "Display name of the batch-scoring pipeline", scope=TEMPLATE, when=BATCH),
+    Variable("AML_COMPUTE_CLUSTER_NAME_SCORING", "score-cluster", "Batch-scoring compute cluster", scope=TEMPLATE, when=BATCH),
+    Variable("AML_COMPUTE_CLUSTER_SKU_SCORING", "STANDARD_DS2_V2", "VM size of the scoring cluster", scope=TEMPLATE, when=BATCH),
+    Variable("AML_CLUSTER_MIN_NODES_SCORING", "0", "Minimum nodes of the scoring cluster", scope=TEMPLATE, when=BATCH),
+    Variable("AML_CLUSTER_MAX_NODES_SCORING", "4", "Maximum nodes of the scoring cluster", scope=TEMPLATE, when=BATCH),
+    Variable("AML_CLUSTER_PRIORITY_SCORING", "low_priority", "Priority of the scoring cluster", scope=TEMPLATE, when=BATCH),
+)
+
+
+def pipeline_variables(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The variables that apply to these answers, with their values, as the template sees them."""
+    context = {**answers, **derived_names(str(answers["base_name"]))}
+    return [
+        {
+            "name": variable.name,
+            "value": variable.render(context),
+            "meaning": variable.meaning,
+            "scope": variable.scope,
+            "required": variable.required,
+            "secret": variable.secret,
+        }
+        for variable in VARIABLES
+        if variable.when.holds(answers)
+    ]
