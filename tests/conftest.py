@@ -1,0 +1,71 @@
+"""Shared test harness: the canonical answers, a fast renderer and the repository paths."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mlops_scaffold.render import render_project
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CANONICAL_ANSWERS: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "answers" / "canonical.yml").read_text())
+
+
+def answers_with(**overrides: Any) -> dict[str, Any]:
+    """The canonical answers with `overrides` applied, dropping answers that no longer apply."""
+    from mlops_scaffold.options import QUESTIONS
+
+    merged = {**CANONICAL_ANSWERS, **overrides}
+    answers: dict[str, Any] = {}
+    for question in QUESTIONS:
+        if question.applies(answers) and question.name in merged:
+            answers[question.name] = merged[question.name]
+    return answers
+
+
+@pytest.fixture(scope="session")
+def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template as it is in the working tree, copied outside git so copier renders it
+    directly (no clone per render). Tests about the answers file's source use REPO_ROOT."""
+    snapshot = tmp_path_factory.mktemp("template")
+    shutil.copy2(REPO_ROOT / "copier.yml", snapshot / "copier.yml")
+    shutil.copytree(REPO_ROOT / "template", snapshot / "template")
+    if (REPO_ROOT / "hooks").is_dir():
+        shutil.copytree(REPO_ROOT / "hooks", snapshot / "hooks")
+    return snapshot
+
+
+@pytest.fixture(scope="session")
+def render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path) -> Callable[..., Path]:
+    """render(**overrides) -> a rendered project (shared within the session: do not modify it;
+    use `render_copy` for a project a test may change)."""
+    cache: dict[str, Path] = {}
+
+    def _render(**overrides: Any) -> Path:
+        answers = answers_with(**overrides)
+        key = json.dumps(answers, sort_keys=True)
+        if key not in cache:
+            dest = tmp_path_factory.mktemp("project") / answers["sample_name"]
+            cache[key] = render_project(dest, answers, template=template_snapshot)
+        return cache[key]
+
+    return _render
+
+
+@pytest.fixture
+def render_copy(render: Callable[..., Path], tmp_path: Path) -> Callable[..., Path]:
+    """Like `render`, but the project is a private copy the test may change."""
+
+    def _render_copy(**overrides: Any) -> Path:
+        source = render(**overrides)
+        dest = tmp_path / source.name
+        shutil.copytree(source, dest, symlinks=True)
+        return dest
+
+    return _render_copy
