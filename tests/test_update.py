@@ -9,9 +9,12 @@ docs/pipeline_variables.md), and a file that only the `aks` option renders.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +27,8 @@ from mlops_scaffold.lifecycle import cli as lifecycle_cli
 from mlops_scaffold.lifecycle.fleet import fleet_status, fleet_update, format_update
 from mlops_scaffold.lifecycle.migrations import RENAMES, Rename, migrations_yaml
 from mlops_scaffold.lifecycle.update import UpdateRefused, update_project
+
+pytestmark = pytest.mark.xdist_group("update")  # one worker builds the template history once
 
 V1, V2 = "v0.1.0", "v0.2.0"
 RENAME = Rename(since="0.2.0", old="docs/variable_group.md", new="docs/pipeline_variables.md")
@@ -287,3 +292,62 @@ def test_fleet_status_and_update(generate: Callable[..., Path], tmp_path: Path) 
     assert "template-update" not in git(dirty, "branch", "--list")
     # conflicting: left on the branch with the conflict to resolve, which status reports
     assert fleet_status([conflicting])[0].conflicts == [".env.example"]
+
+
+def _cli(*argv: str) -> tuple[int, str]:
+    parser = argparse.ArgumentParser()
+    lifecycle_cli.register(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.handler(args), ""
+
+
+def test_fleet_status_json(generate: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = generate(V1, tmp_path / "project")
+    code, _ = _cli("fleet", "status", str(project), "--json")
+    assert code == 0
+    [status] = json.loads(capsys.readouterr().out)
+    assert (status["current"], status["latest"], status["update_available"], status["dirty"]) == (V1, V2, True, False)
+    assert status["conflicts"] == []
+
+
+DRIFT = {
+    "azure_devops": (".pipelines/template-drift.yml", "vendor.azure-pipelines"),
+    "github_actions": (".github/workflows/template-drift.yml", "vendor.github-workflows"),
+}
+
+
+@pytest.mark.parametrize("platform", sorted(DRIFT))
+def test_drift_check_validates_and_reports_a_newer_release(
+    generate: Callable[..., Path], tmp_path: Path, platform: str
+) -> None:
+    pytest.importorskip("check_jsonschema")
+    project = generate(V1, tmp_path / "project", ci_platform=platform)
+    relative, schema = DRIFT[platform]
+    pipeline = project / relative
+    for other, _ in DRIFT.values():
+        assert (project / other).exists() == (other == relative), other
+    text = pipeline.read_text()
+    assert "copier==9.19.1" in text and "check-update" in text
+    assert not re.search(r"@(main|master)\b|[:-]latest\b", text), "unpinned action, task or image"
+    validate = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(pipeline)]
+    validate[3:3] = ["--regex-variant", "python"]
+    if platform == "azure_devops":
+        validate[3:3] = ["--data-transform", "azure-pipelines"]
+    checked = subprocess.run(validate, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    document = yaml.safe_load(text)
+    steps = document["steps"] if platform == "azure_devops" else document["jobs"]["check-update"]["steps"]
+    [script] = [step.get("script") or step.get("run") for step in steps if "check-update" in str(step)]
+    if shutil.which("shellcheck"):
+        linted = subprocess.run(["shellcheck", "-s", "bash", "-"], input=script, capture_output=True, text=True)
+        assert linted.returncode == 0, linted.stdout
+    # Run it for real against the template history, with copier from this environment instead of pip.
+    script = "\n".join(line for line in script.splitlines() if "pip install" not in line)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "summary.md")
+    ran = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "Template 0.2.0 is out (this repo: 0.1.0)" in ran.stdout, ran.stdout
