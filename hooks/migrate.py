@@ -56,8 +56,33 @@ def tracked(path: str) -> bool:
     return git("ls-files", "--error-unmatch", "--", path, check=False).returncode == 0
 
 
+def copier_old_copy() -> Path | None:
+    """copier's own rendering of the previous version, which exists while the before stage runs.
+
+    copier renders the previous template version into a temporary directory to compute the
+    user's diff; any such directory whose answers file equals this project's (same template,
+    version and answers, hence the same rendering) is the merge base. None when not found."""
+    top = Path(git("rev-parse", "--show-toplevel").stdout.decode().strip())
+    subdir = Path.cwd().resolve().relative_to(top.resolve())
+    answers = git("show", f"HEAD:./{ANSWERS_FILE}", check=False).stdout
+    if not answers:
+        return None
+    candidates = Path(tempfile.gettempdir()).glob("copier*old_copy*")
+    for candidate in sorted(candidates, key=lambda path: path.stat().st_mtime, reverse=True):
+        project = candidate / subdir
+        try:
+            if (project / ANSWERS_FILE).read_bytes() == answers:
+                return project
+        except OSError:
+            continue
+    return None
+
+
 def render_previous(directory: Path) -> Path | None:
     """The project as the previous template version rendered it (the merge base), or None."""
+    found = copier_old_copy()
+    if found is not None:
+        return found
     try:
         import copier
         import yaml

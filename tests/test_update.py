@@ -351,3 +351,21 @@ def test_drift_check_validates_and_reports_a_newer_release(
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "Template 0.2.0 is out (this repo: 0.1.0)" in ran.stdout, ran.stdout
+
+
+def test_migration_hook_renders_the_base_itself_when_run_outside_copier(
+    generate: Callable[..., Path], template_repo: Path, tmp_path: Path
+) -> None:
+    """The hook's fallback: no rendering by copier to borrow, so it renders the previous version."""
+    project = generate(V1, tmp_path / "project")
+    user_edits(project)
+    hook = [sys.executable, str(template_repo / "hooks" / "migrate.py"), "rename", RENAME.old, RENAME.new]
+    env = {**os.environ, "VERSION_FROM": V1, "TMPDIR": str(tmp_path)}  # no copier temp dirs in sight
+    subprocess.run(hook, cwd=project, env={**env, "STAGE": "before"}, check=True, capture_output=True)
+    assert not (project / RENAME.old).exists()
+    # what copier's update would render at the new path
+    shutil.copy2(generate(V2, tmp_path / "fresh") / RENAME.new, project / RENAME.new)
+    subprocess.run(hook, cwd=project, env={**env, "STAGE": "after"}, check=True, capture_output=True)
+    merged = (project / RENAME.new).read_text()
+    assert USER_LINE in merged and TEMPLATE_LINE in merged and "<<<<<<<" not in merged
+    assert f"R  {RENAME.old} -> {RENAME.new}" in git(project, "status", "--porcelain")
