@@ -6,8 +6,9 @@ release that renamed files, at both stages of the update, in the generated proje
     python hooks/migrate.py rename OLD NEW [OLD NEW ...]
 
 before  For each OLD that git tracks (and NEW does not exist yet): keep the user's OLD, keep what
-        the previous template version rendered at OLD (the merge base), then `git rm` OLD. copier
-        then renders NEW fresh and never sees the user's file at a path the template dropped.
+        the previous template version rendered at OLD (the merge base: copier's own rendering of
+        it when found, else rendered here), then `git rm` OLD. copier then renders NEW fresh and
+        never sees the user's file at a path the template dropped.
 after   Three-way merge into NEW: the user's OLD, the base, the template's NEW (`git merge-file`).
         A clean merge is staged, so git shows the rename with the user's edits in it; a conflict
         leaves markers and unmerged index entries, like copier's own conflicts.

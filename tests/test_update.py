@@ -369,3 +369,10 @@ def test_migration_hook_renders_the_base_itself_when_run_outside_copier(
     merged = (project / RENAME.new).read_text()
     assert USER_LINE in merged and TEMPLATE_LINE in merged and "<<<<<<<" not in merged
     assert f"R  {RENAME.old} -> {RENAME.new}" in git(project, "status", "--porcelain")
+
+
+def test_every_question_has_a_default_so_unattended_updates_never_stop() -> None:
+    from mlops_scaffold.options import QUESTIONS
+
+    assert [question.name for question in QUESTIONS if question.default is None] == []
+    assert "_min_copier_version" in (REPO_ROOT / "copier.yml").read_text()

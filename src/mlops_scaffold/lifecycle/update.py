@@ -183,6 +183,8 @@ def format_result(result: UpdateResult) -> str:
             f"{result.path}: {verb} template {result.old_version} -> {result.new_version} "
             f"({len(result.changed)} file(s) changed)"
         ]
+    if result.pretend and result.changed:
+        lines += [f"  {name}" for name in result.changed]
     if result.changelog:
         lines += ["", "Changes in the template:"]
         lines += [str(entry) for entry in result.changelog]
