@@ -28,8 +28,6 @@ from mlops_scaffold.lifecycle.fleet import fleet_status, fleet_update, format_up
 from mlops_scaffold.lifecycle.migrations import RENAMES, Rename, migrations_yaml
 from mlops_scaffold.lifecycle.update import UpdateRefused, update_project
 
-pytestmark = pytest.mark.xdist_group("update")  # one worker builds the template history once
-
 V1, V2 = "v0.1.0", "v0.2.0"
 RENAME = Rename(since="0.2.0", old="docs/variable_group.md", new="docs/pipeline_variables.md")
 AKS_DOC = "docs/aks.md"  # rendered by v0.2.0 only when 'aks' is a deployment target
@@ -200,20 +198,26 @@ def test_renamed_file_carries_the_users_edits(updated_with_edits) -> None:
     assert f"R  {RENAME.old} -> {RENAME.new}" in status, status
 
 
+@pytest.mark.parametrize("conflict", ["inline", "rej"])
 def test_conflicting_edit_exits_1_naming_the_file(
-    generate: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    generate: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], conflict: str
 ) -> None:
+    """inline: the real update leaves markers; rej: --pretend finds the .rej and changes nothing."""
     project = generate(V1, tmp_path / "project")
     env = project / ".env.example"
     env.write_text(f"# {USER_LINE}\n" + env.read_text())  # the same place v0.2.0 changes
     commit_all(project, "Our header")
-    parser = argparse.ArgumentParser()
-    lifecycle_cli.register(parser.add_subparsers())
-    args = parser.parse_args(["update", str(project), "--vcs-ref", V2])
-    assert args.handler(args) == 1
+    head = git(project, "rev-parse", "HEAD")
+    pretend = ["--pretend"] if conflict == "rej" else []
+    code, _ = _cli("update", str(project), "--vcs-ref", V2, "--conflict", conflict, *pretend)
     out = capsys.readouterr().out
-    assert ".env.example" in out, out
-    assert "<<<<<<< " in env.read_text()
+    assert code == 1, out
+    kind = "has conflict markers|unmerged" if conflict == "inline" else "rejected hunks in .env.example.rej"
+    assert re.search(rf"^  \.env\.example: ({kind})", out, re.MULTILINE), out
+    if pretend:
+        assert git(project, "status", "--porcelain") == "" and git(project, "rev-parse", "HEAD") == head
+    else:
+        assert "<<<<<<< " in env.read_text()
 
 
 def test_update_refuses_a_dirty_tree(generate: Callable[..., Path], tmp_path: Path) -> None:
