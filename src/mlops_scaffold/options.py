@@ -91,9 +91,15 @@ QUESTIONS: tuple[Question, ...] = (
         Derived("{{ (project_name | lower | regex_replace('[^a-z0-9]', ''))[:10] }}", _slug_base_name),
         rule=naming.BASE_NAME,
     ),
-    Question("location", "Azure region code for every resource (az account list-locations -o table)", "str", "centralus"),
-    Question("resource_group", "Resource group that holds the resources", "str", "mlops-RG", rule=naming.RESOURCE_GROUP),
-    Question("workspace_name", "Azure Machine Learning workspace name", "str", "mlops-AML-WS", rule=naming.WORKSPACE_NAME),
+    Question(
+        "location", "Azure region code for every resource (az account list-locations -o table)", "str", "centralus"
+    ),
+    Question(
+        "resource_group", "Resource group that holds the resources", "str", "mlops-RG", rule=naming.RESOURCE_GROUP
+    ),
+    Question(
+        "workspace_name", "Azure Machine Learning workspace name", "str", "mlops-AML-WS", rule=naming.WORKSPACE_NAME
+    ),
     Question(
         "ci_platform",
         "Where the CI/CD pipelines run",
