@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mlops_scaffold import matrix_cli
 from mlops_scaffold.options import QUESTIONS, AnswerError, Derived, parse_cli_value
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", help="the generated repository")
     check.set_defaults(handler=_cmd_check)
 
+    matrix_cli.register(commands)
     return parser
 
 
