@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 JOBS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format copier-yml
+.PHONY: help install demo test lint format copier-yml examples matrix
 
 help: ## list the tasks
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -36,3 +36,9 @@ format: install ## apply ruff formatting and safe fixes
 
 copier-yml: install ## regenerate copier.yml from the options model
 	$(BIN)/python -m mlops_scaffold.copier_yml > copier.yml
+
+examples: install ## re-render examples/diabetes_regression from the working tree
+	$(BIN)/python -m mlops_scaffold.examples
+
+matrix: install ## render and check every valid combination (progress bar, JSON report)
+	$(BIN)/mlops-scaffold matrix --run
