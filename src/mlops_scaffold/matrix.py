@@ -2,8 +2,9 @@
 
 The axes (questions marked `axis`) are multiplied; a combination is valid when every axis
 question that does not apply (its `when` is false) keeps its default. Scalars marked `cycled`
-(python_version) are not multiplied: combination i takes value i mod len(choices), so each
-value appears.
+(python_version) are not multiplied but cycled over the groups of combinations that run the
+same code (same `shapes_run` axes): group g takes value g mod len(choices), so each value
+appears, and combinations that differ only in pipelines or IaC share one run.
 """
 
 from __future__ import annotations
@@ -85,13 +86,15 @@ def valid_combinations() -> list[Combination]:
     axes = [question for question in QUESTIONS if question.axis]
     cycled = [question for question in QUESTIONS if question.cycled]
     combinations = []
+    groups: dict[str, int] = {}
     for answers in _axis_products(axes):
         if not _is_valid(answers):
             continue
-        index = len(combinations)
+        group = repr([answers[question.name] for question in axes if question.shapes_run])
+        group_index = groups.setdefault(group, len(groups))
         for question in cycled:
-            answers[question.name] = question.choices[index % len(question.choices)]
-        combinations.append(Combination(index, answers))
+            answers[question.name] = question.choices[group_index % len(question.choices)]
+        combinations.append(Combination(len(combinations), answers))
     return combinations
 
 
