@@ -381,3 +381,17 @@ def test_every_question_has_a_default_so_unattended_updates_never_stop() -> None
 
     assert [question.name for question in QUESTIONS if question.default is None] == []
     assert "_min_copier_version" in (REPO_ROOT / "copier.yml").read_text()
+
+
+def test_update_refuses_what_it_cannot_update(tmp_path: Path) -> None:
+    with pytest.raises(UpdateRefused, match="not a git repository"):
+        update_project(tmp_path)
+    git(tmp_path, "init", "-q")
+    with pytest.raises(UpdateRefused, match=r"no \.copier-answers\.yml"):
+        update_project(tmp_path)
+    (tmp_path / ".copier-answers.yml").write_text("_src_path: /somewhere\nproject_name: x\n")
+    commit_all(tmp_path, "rendered from a plain directory")
+    with pytest.raises(UpdateRefused, match="no _commit"):
+        update_project(tmp_path)
+    code, _ = _cli("update", str(tmp_path))
+    assert code == 2

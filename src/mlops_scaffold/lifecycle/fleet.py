@@ -76,6 +76,8 @@ def repo_status(path: str | Path, latest: dict[str, str | None] | None = None) -
         return status
     status.source = answers.get("_src_path")
     status.current = answers.get("_commit")
+    if not status.current:
+        status.error = "no _commit in .copier-answers.yml: rendered from a template that was not a git checkout"
     status.dirty = bool(_status_lines(path))
     status.conflicts = [conflict.path for conflict in find_conflicts(path)]
     if status.source:

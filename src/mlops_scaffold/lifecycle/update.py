@@ -34,6 +34,12 @@ except ImportError:  # pragma: no cover - older copier 9
     from copier.main import Worker
 
 
+NO_COMMIT = (
+    ".copier-answers.yml has no _commit (the template was not a git checkout when this repo was rendered), "
+    "so there is no version to update from"
+)
+
+
 class UpdateRefused(Exception):
     """The update did not start (or copier stopped it); the message is one line for the user."""
 
@@ -64,9 +70,15 @@ def check_clean(path: Path) -> None:
     if not is_git_repo(path):
         raise UpdateRefused(f"{path}: not a git repository; copier updates need the project's git history")
     try:
-        read_answers(path)
+        answers = read_answers(path)
     except FileNotFoundError as error:
         raise UpdateRefused(str(error)) from None
+    if not answers.get("_commit"):
+        raise UpdateRefused(f"{path}: {NO_COMMIT}")
+    source = str(answers.get("_src_path") or "")
+    remote = "://" in source or source.startswith(("git@", "gh:", "gl:"))
+    if source and not remote and not Path(source).expanduser().exists():
+        raise UpdateRefused(f"{path}: the template source {source} (_src_path in .copier-answers.yml) does not exist")
     dirty = status_lines(path)
     if dirty:
         raise UpdateRefused(
@@ -116,6 +128,9 @@ def _run_copier(
             worker.run_update()
     except CopierError as error:
         raise UpdateRefused(str(error).strip().splitlines()[0]) from None
+    except ValueError as error:  # copier's answer validation, or a template source that is not there
+        lines = [line for line in str(error).strip().splitlines() if line.strip()]
+        raise UpdateRefused(lines[-1] if lines else type(error).__name__) from None
     return (str(old) if old else None), (str(new) if new else None), log_text
 
 
