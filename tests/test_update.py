@@ -390,6 +390,8 @@ def test_update_refuses_what_it_cannot_update(tmp_path: Path) -> None:
     with pytest.raises(UpdateRefused, match=r"no \.copier-answers\.yml"):
         update_project(tmp_path)
     (tmp_path / ".copier-answers.yml").write_text("_src_path: /somewhere\nproject_name: x\n")
+    with pytest.raises(UpdateRefused, match="is not committed"):
+        update_project(tmp_path)
     commit_all(tmp_path, "rendered from a plain directory")
     with pytest.raises(UpdateRefused, match="no _commit"):
         update_project(tmp_path)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from mlops_scaffold.lifecycle import changelog
 from mlops_scaffold.lifecycle.gitutil import (
+    ANSWERS_FILE,
     Conflict,
     GitError,
     changed_files,
@@ -73,6 +74,8 @@ def check_clean(path: Path) -> None:
         answers = read_answers(path)
     except FileNotFoundError as error:
         raise UpdateRefused(str(error)) from None
+    if git(path, "ls-files", "--", ANSWERS_FILE).strip() != ANSWERS_FILE:
+        raise UpdateRefused(f"{path}: {ANSWERS_FILE} is not committed; commit the generated repo first")
     if not answers.get("_commit"):
         raise UpdateRefused(f"{path}: {NO_COMMIT}")
     source = str(answers.get("_src_path") or "")
