@@ -25,7 +25,7 @@ from conftest import REPO_ROOT, answers_with
 
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
 from mlops_scaffold.lifecycle.fleet import fleet_status, fleet_update, format_update
-from mlops_scaffold.lifecycle.migrations import RENAMES, Rename, migrations_yaml
+from mlops_scaffold.lifecycle.migrations import RENAMES, Rename, is_own_migration, migrations_yaml
 from mlops_scaffold.lifecycle.update import UpdateRefused, update_project
 
 V1, V2 = "v0.1.0", "v0.2.0"
@@ -397,3 +397,35 @@ def test_update_refuses_what_it_cannot_update(tmp_path: Path) -> None:
         update_project(tmp_path)
     code, _ = _cli("update", str(tmp_path))
     assert code == 2
+
+
+def test_migrations_yaml_declares_one_entry_per_release_that_update_trusts() -> None:
+    renames = (RENAME, Rename("0.2.0", "a.txt", "b.txt"), Rename("0.3.0", "b.txt", "c.txt"))
+    entries = yaml.safe_load(migrations_yaml(renames))["_migrations"]
+    assert [(entry["version"], entry["command"][2:]) for entry in entries] == [
+        ("0.2.0", ["rename", RENAME.old, RENAME.new, "a.txt", "b.txt"]),
+        ("0.3.0", ["rename", "b.txt", "c.txt"]),
+    ]
+    assert all(is_own_migration(entry) for entry in entries)
+    assert not is_own_migration({"version": "0.2.0", "command": ["rm", "-rf", "hooks/migrate.py"]})
+    assert not is_own_migration({**entries[0], "working_directory": ".."})
+
+
+def test_update_trusts_only_the_templates_own_migrations(
+    generate: Callable[..., Path], template_repo: Path, tmp_path: Path
+) -> None:
+    foreign = tmp_path / "foreign-template"
+    git(tmp_path, "clone", "-q", str(template_repo), str(foreign))
+    git(foreign, "fetch", "-q", "--tags")
+    with (foreign / "copier.yml").open("a") as copier_yml:
+        copier_yml.write('\n_tasks:\n  - "touch pwned"\n')
+    commit_all(foreign, "Release 0.3.0 with a task")
+    git(foreign, "tag", "v0.3.0")
+    project = generate(V1, tmp_path / "project")
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(str(template_repo), str(foreign)))
+    commit_all(project, "Point at the other template")
+    with pytest.raises(UpdateRefused, match="declares _tasks"):
+        update_project(project)
+    assert not (project / "pwned").exists()
+    assert git(project, "status", "--porcelain") == ""

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from packaging.version import Version
 
 HOOK = "hooks/migrate.py"
+# How copier.yml runs the hook: copier's own interpreter, the hook from the template checkout.
+HOOK_COMMAND = ("{{ _copier_python }}", "{{ _copier_conf.src_path }}/" + HOOK)
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def migrations_yaml(renames: Iterable[Rename] = RENAMES) -> str:
         "_migrations:",
     ]
     for since in sorted(by_release, key=Version):
-        command = ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/" + HOOK, "rename"]
+        command = [*HOOK_COMMAND, "rename"]
         for rename in by_release[since]:
             command += [rename.old, rename.new]
         lines += [
@@ -61,3 +63,12 @@ def migrations_yaml(renames: Iterable[Rename] = RENAMES) -> str:
             f"    command: {json.dumps(command)}",
         ]
     return "\n" + "\n".join(lines) + "\n"
+
+
+def is_own_migration(migration: object) -> bool:
+    """Whether a `_migrations` entry is one migrations_yaml writes: the template's hook, run by
+    copier's interpreter with plain arguments, in the project's root."""
+    if not isinstance(migration, dict) or set(migration) - {"version", "when", "command"}:
+        return False
+    command = migration.get("command")
+    return isinstance(command, list) and tuple(command[:3]) == (*HOOK_COMMAND, "rename")

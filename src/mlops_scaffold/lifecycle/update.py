@@ -25,7 +25,7 @@ from mlops_scaffold.lifecycle.gitutil import (
     read_answers,
     status_lines,
 )
-from mlops_scaffold.lifecycle.migrations import HOOK
+from mlops_scaffold.lifecycle.migrations import is_own_migration
 
 try:  # copier >= 9.10 keeps its internals private
     from copier._main import Worker
@@ -96,11 +96,7 @@ def _check_trusted(worker: Worker) -> None:
             continue
         config = template._raw_config  # the parsed copier.yml, as copier reads it
         extras = [key for key in ("_tasks", "_jinja_extensions") if config.get(key)]
-        for migration in config.get("_migrations") or []:
-            command = migration.get("command") if isinstance(migration, dict) else migration
-            parts = command if isinstance(command, list) else [str(command)]
-            if not any(str(part).endswith(HOOK) for part in parts):
-                extras.append(f"_migrations ({command})")
+        extras += [f"_migrations ({entry})" for entry in config.get("_migrations") or [] if not is_own_migration(entry)]
         if extras:
             raise UpdateRefused(
                 f"template {template.url} declares {', '.join(extras)}: review it, then run `copier update --trust`"
