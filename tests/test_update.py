@@ -358,22 +358,28 @@ def test_drift_check_validates_and_reports_a_newer_release(
     assert "Template 0.2.0 is out (this repo: 0.1.0)" in ran.stdout, ran.stdout
 
 
-def test_migration_hook_renders_the_base_itself_when_run_outside_copier(
+def test_migration_hook_outside_copier_renders_the_base_and_follows_chained_renames(
     generate: Callable[..., Path], template_repo: Path, tmp_path: Path
 ) -> None:
-    """The hook's fallback: no rendering by copier to borrow, so it renders the previous version."""
+    """The hook alone, as copier calls it for two releases that rename the same file twice
+    (old -> new in one, new -> final in the next); no rendering by copier to borrow, so it
+    renders the previous version itself."""
     project = generate(V1, tmp_path / "project")
     user_edits(project)
-    hook = [sys.executable, str(template_repo / "hooks" / "migrate.py"), "rename", RENAME.old, RENAME.new]
+    final = "docs/variables.md"
+    hook = [sys.executable, str(template_repo / "hooks" / "migrate.py"), "rename"]
+    releases = [[RENAME.old, RENAME.new], [RENAME.new, final]]
     env = {**os.environ, "VERSION_FROM": V1, "TMPDIR": str(tmp_path)}  # no copier temp dirs in sight
-    subprocess.run(hook, cwd=project, env={**env, "STAGE": "before"}, check=True, capture_output=True)
+    for pair in releases:
+        subprocess.run([*hook, *pair], cwd=project, env={**env, "STAGE": "before"}, check=True, capture_output=True)
     assert not (project / RENAME.old).exists()
-    # what copier's update would render at the new path
-    shutil.copy2(generate(V2, tmp_path / "fresh") / RENAME.new, project / RENAME.new)
-    subprocess.run(hook, cwd=project, env={**env, "STAGE": "after"}, check=True, capture_output=True)
-    merged = (project / RENAME.new).read_text()
+    # what the update renders at the final path
+    shutil.copy2(generate(V2, tmp_path / "fresh") / RENAME.new, project / final)
+    for pair in releases:
+        subprocess.run([*hook, *pair], cwd=project, env={**env, "STAGE": "after"}, check=True, capture_output=True)
+    merged = (project / final).read_text()
     assert USER_LINE in merged and TEMPLATE_LINE in merged and "<<<<<<<" not in merged
-    assert f"R  {RENAME.old} -> {RENAME.new}" in git(project, "status", "--porcelain")
+    assert f"R  {RENAME.old} -> {final}" in git(project, "status", "--porcelain")
 
 
 def test_every_question_has_a_default_so_unattended_updates_never_stop() -> None:
