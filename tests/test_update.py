@@ -53,11 +53,14 @@ def commit_all(path: Path, message: str) -> None:
 
 def template_file(root: Path, rendered: str) -> Path | None:
     """The template file that renders `rendered` (its path ends so), if the template has it."""
-    for candidate in sorted((root / "template").rglob("*")):
-        name = candidate.relative_to(root / "template").as_posix().removesuffix(".jinja")
-        if candidate.is_file() and (name == rendered or name.endswith("/" + rendered)):
-            return candidate
-    return None
+    files = {
+        path.relative_to(root / "template").as_posix().removesuffix(".jinja"): path
+        for path in sorted((root / "template").rglob("*"))
+        if path.is_file()
+    }
+    if rendered in files:
+        return files[rendered]
+    return next((path for name, path in files.items() if name.endswith("/" + rendered)), None)
 
 
 def rendered_file(project: Path, rendered: str) -> Path | None:
