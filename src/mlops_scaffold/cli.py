@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold import matrix_cli
+from mlops_scaffold.lifecycle import cli as lifecycle_cli
 from mlops_scaffold.options import QUESTIONS, AnswerError, Derived, parse_cli_value
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_cmd_check)
 
     matrix_cli.register(commands)
+    lifecycle_cli.register(commands)
     return parser
 
 
