@@ -143,11 +143,6 @@ def render_checked(render_copy: Callable[..., Path], **answers: Any) -> Path:
     return project
 
 
-def assert_clean(project: Path, label: str) -> None:
-    findings = run_checks(project)
-    assert not findings, f"{label}:\n" + "\n".join(map(str, findings))
-
-
 # --- every axis value and every pair ------------------------------------------------------------
 
 PAIRWISE = pairwise_combinations()
@@ -162,16 +157,15 @@ def test_pairwise_cover_is_complete() -> None:
         assert {str(combination[axis]) for combination in PAIRWISE} == wanted
 
 
-@pytest.fixture(scope="module")
-def pairwise_projects(
-    render: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
+def checked_copies(
+    render: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory, combinations: list[dict[str, Any]]
 ) -> dict[str, tuple[Path, list[Finding]]]:
-    """Every pairwise combination rendered into a private copy, with its schema findings (one
-    check-jsonschema run per schema for all of them: validating per project costs ~1 s each)."""
+    """Each combination rendered into a private copy with the contract stand-ins, with its schema
+    findings (one check-jsonschema run per schema for all of them: per project it costs ~1 s)."""
     projects = {}
-    for combination in PAIRWISE:
+    for combination in combinations:
         source = render(**combination)
-        project = tmp_path_factory.mktemp("pairwise") / source.name
+        project = tmp_path_factory.mktemp("checked") / source.name
         shutil.copytree(source, project, symlinks=True)
         seed_contract(project)
         projects[combination_id(combination)] = project
@@ -179,44 +173,44 @@ def pairwise_projects(
     return {label: (project, schema[project]) for label, project in projects.items()}
 
 
+def remaining_findings(project: Path, schema_findings: list[Finding]) -> list[Finding]:
+    findings = list(schema_findings)
+    for check in pipelines.CHECKS:
+        if check is not pipelines.check_schemas:
+            findings += check(project)
+    return findings
+
+
+@pytest.fixture(scope="module")
+def pairwise_projects(
+    render: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Path, list[Finding]]]:
+    return checked_copies(render, tmp_path_factory, PAIRWISE)
+
+
 @pytest.mark.parametrize("combination", PAIRWISE, ids=combination_id)
 def test_static_guarantees_hold(
     pairwise_projects: dict[str, tuple[Path, list[Finding]]], combination: dict[str, Any]
 ) -> None:
     label = combination_id(combination)
-    project, findings = pairwise_projects[label]
-    for check in pipelines.CHECKS:
-        if check is not pipelines.check_schemas:
-            findings = findings + check(project)
+    findings = remaining_findings(*pairwise_projects[label])
     assert not findings, f"{label}:\n" + "\n".join(map(str, findings))
 
 
 @pytest.mark.matrix
 def test_static_guarantees_hold_for_every_combination(
-    request: pytest.FixtureRequest, render_copy: Callable[..., Path]
+    request: pytest.FixtureRequest, render: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """All 672 combinations; run with `-m matrix` (skipped otherwise: rendering them all is slow)."""
     if "matrix" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("the full matrix runs with -m matrix")
     started = time.monotonic()
-    projects = {}
-    for combination in all_combinations():
-        projects[render_checked(render_copy, **combination)] = combination_id(combination)
-    schema = pipelines.schema_findings(list(projects))
-    failures = []
-    for project, label in projects.items():
-        findings = schema[project]
-        for check in pipelines.CHECKS:
-            if check is not pipelines.check_schemas:
-                findings += check(project)
-        failures += [f"{label}: {finding}" for finding in findings]
+    projects = checked_copies(render, tmp_path_factory, all_combinations())
+    failures = [
+        f"{label}: {finding}" for label, checked in projects.items() for finding in remaining_findings(*checked)
+    ]
     print(f"{len(projects)} combinations rendered and checked in {time.monotonic() - started:.0f}s")
     assert not failures, "\n".join(failures)
-
-
-test_static_guarantees_hold_for_every_combination = pytest.mark.matrix(
-    test_static_guarantees_hold_for_every_combination
-)
 
 
 # --- a broken rendering is caught, one line naming file and line --------------------------------
