@@ -19,51 +19,24 @@ from typing import Any
 
 import pytest
 
+from mlops_scaffold import fast_jinja
 from mlops_scaffold.checks import pipelines
 from mlops_scaffold.checks.base import Finding
-from mlops_scaffold.options import DEPLOYMENT_TARGETS, QUESTIONS_BY_NAME
+from mlops_scaffold.matrix import full_answers, valid_combinations
+from mlops_scaffold.render import render_project
 
 # --- the combinations ---------------------------------------------------------------------------
 
 AXES = ("ci_platform", "iac", "deployment_targets", "canary_release", "batch_scoring", "r_training")
 
 
-def _target_subsets() -> list[tuple[str, ...]]:
-    return [
-        subset
-        for size in range(len(DEPLOYMENT_TARGETS) + 1)
-        for subset in itertools.combinations(DEPLOYMENT_TARGETS, size)
-    ]
-
-
 def all_combinations() -> list[dict[str, Any]]:
-    """Every valid combination of the CI/CD axes (canary only where aks or online_endpoint is chosen)."""
-    combinations = []
-    for ci, iac, targets, canary, batch, r in itertools.product(
-        QUESTIONS_BY_NAME["ci_platform"].choices,
-        QUESTIONS_BY_NAME["iac"].choices,
-        _target_subsets(),
-        (False, True),
-        (False, True),
-        QUESTIONS_BY_NAME["r_training"].choices,
-    ):
-        if canary and not {"aks", "online_endpoint"} & set(targets):
-            continue
-        combinations.append(
-            {
-                "ci_platform": ci,
-                "iac": iac,
-                "deployment_targets": list(targets),
-                "canary_release": canary,
-                "batch_scoring": batch,
-                "r_training": r,
-            }
-        )
-    return combinations
+    """Every valid combination of the axes (from the matrix), with the python version it cycles to."""
+    return [dict(combination.answers) for combination in valid_combinations()]
 
 
 def _pairs(combination: dict[str, Any]) -> set[tuple[tuple[str, Any], tuple[str, Any]]]:
-    values = [(axis, tuple(value) if isinstance(value, list) else value) for axis, value in combination.items()]
+    values = [(axis, tuple(combination[axis]) if axis == "deployment_targets" else combination[axis]) for axis in AXES]
     return set(itertools.combinations(values, 2))
 
 
@@ -86,7 +59,7 @@ def combination_id(combination: dict[str, Any]) -> str:
     flags += ["canary"] if combination["canary_release"] else []
     flags += ["batch"] if combination["batch_scoring"] else []
     flags += [f"r-{combination['r_training']}"] if combination["r_training"] != "none" else []
-    return "-".join(flags)
+    return "-".join([*flags, f"py{combination['python_version']}"])
 
 
 # --- contract stand-ins -------------------------------------------------------------------------
@@ -188,6 +161,7 @@ def pairwise_projects(
     return checked_copies(render, tmp_path_factory, PAIRWISE)
 
 
+@pytest.mark.xdist_group("pipelines-pairwise")  # one worker renders the pairwise set once
 @pytest.mark.parametrize("combination", PAIRWISE, ids=combination_id)
 def test_static_guarantees_hold(
     pairwise_projects: dict[str, tuple[Path, list[Finding]]], combination: dict[str, Any]
@@ -199,17 +173,32 @@ def test_static_guarantees_hold(
 
 @pytest.mark.matrix
 def test_static_guarantees_hold_for_every_combination(
-    request: pytest.FixtureRequest, render: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, template_snapshot: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """All 672 combinations; run with `-m matrix` (skipped otherwise: rendering them all is slow)."""
+    """All 672 combinations; run with `-m matrix` (skipped otherwise). The render tier of
+    test_matrix.py runs these checks too once they are in ALL_CHECKS; this test adds the contract
+    stand-ins and validates the schemas of every combination in one check-jsonschema run."""
     if "matrix" not in (request.config.getoption("markexpr") or ""):
         pytest.skip("the full matrix runs with -m matrix")
+    fast_jinja.enable()
     started = time.monotonic()
-    projects = checked_copies(render, tmp_path_factory, all_combinations())
+    projects = {}
+    for combination in valid_combinations():
+        project = tmp_path_factory.mktemp("matrix") / "project"
+        render_project(project, full_answers(combination), template=template_snapshot)
+        seed_contract(project)
+        projects[project] = combination.id
+    rendered = time.monotonic()
+    schema = pipelines.schema_findings(list(projects))
     failures = [
-        f"{label}: {finding}" for label, checked in projects.items() for finding in remaining_findings(*checked)
+        f"{label}: {finding}"
+        for project, label in projects.items()
+        for finding in remaining_findings(project, schema[project])
     ]
-    print(f"{len(projects)} combinations rendered and checked in {time.monotonic() - started:.0f}s")
+    print(
+        f"{len(projects)} combinations: rendered in {rendered - started:.0f}s, "
+        f"checked in {time.monotonic() - rendered:.0f}s"
+    )
     assert not failures, "\n".join(failures)
 
 
@@ -392,6 +381,7 @@ def _chosen(combination: dict[str, Any]) -> set[tuple[str, Any]]:
     return chosen | {("target", target) for target in combination["deployment_targets"]}
 
 
+@pytest.mark.xdist_group("pipelines-pairwise")
 @pytest.mark.parametrize("combination", PAIRWISE, ids=combination_id)
 def test_docs_mention_only_chosen_options(render: Callable[..., Path], combination: dict[str, Any]) -> None:
     """getting_started.md (and custom_model.md, observability.md) say nothing about options not chosen."""

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from mlops_scaffold.checks.base import Finding
+from mlops_scaffold.checks.base import Finding, reads
 
 ADO_PATTERNS = (".pipelines/*.yml", ".pipelines/*.yaml", "environment_setup/*.yml", "environment_setup/*.yaml")
 WORKFLOW_PATTERNS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
@@ -264,6 +264,10 @@ def schema_findings(projects: list[Path]) -> dict[Path, list[Finding]]:
     return findings
 
 
+PIPELINE_FILES = (*ADO_PATTERNS, *WORKFLOW_PATTERNS, *ACTION_PATTERNS)
+
+
+@reads(*PIPELINE_FILES)
 def check_schemas(project: Path) -> list[Finding]:
     """Azure Pipelines and GitHub Actions YAML validate against check-jsonschema's vendored schemas."""
     return schema_findings([project])[project]
@@ -595,6 +599,7 @@ def shell_scripts(project: Path) -> list[Path]:
     return [path for path in _walk_files(project) if path.suffix == ".sh"]
 
 
+@reads("**/*.sh")
 def check_shell(project: Path) -> list[Finding]:
     """Every shell script passes `bash -n` and shellcheck."""
     scripts = shell_scripts(project)
