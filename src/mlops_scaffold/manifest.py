@@ -42,9 +42,10 @@ def expected_files(template_dir: Path, answers: Mapping[str, Any]) -> set[str]:
         if not path.is_file():
             continue
         parts = [env.from_string(part).render(context) for part in path.relative_to(template_dir).parts]
-        if not all(parts):
-            continue
         if parts[-1].endswith(TEMPLATE_SUFFIX):
             parts[-1] = parts[-1][: -len(TEMPLATE_SUFFIX)]
+        # A name that renders empty (`{% if x %}name{% endif %}.jinja` included) is not written.
+        if not all(parts):
+            continue
         expected.add("/".join(parts))
     return expected
