@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from mlops_scaffold.checks import rendering
+from mlops_scaffold.checks import pipelines, rendering
 from mlops_scaffold.checks.base import Check, Finding, reads
 
-ALL_CHECKS: tuple[Check, ...] = (*rendering.CHECKS,)
+ALL_CHECKS: tuple[Check, ...] = (*rendering.CHECKS, *pipelines.CHECKS)
 
 
 @cache
