@@ -33,7 +33,8 @@ def get_or_create_compute(ml_client: MLClient, compute: AmlCompute) -> Compute:
     try:
         existing = ml_client.compute.get(compute.name)
     except ResourceNotFoundError:
-        print(f"Creating compute cluster {compute.name} ({compute.size}, {compute.min_instances}-{compute.max_instances} nodes)")
+        nodes = f"{compute.min_instances}-{compute.max_instances} nodes"
+        print(f"Creating compute cluster {compute.name} ({compute.size}, {nodes})")
         return ml_client.compute.begin_create_or_update(compute).result()
     print(f"Using compute {existing.name}")
     return existing

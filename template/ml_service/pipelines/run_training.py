@@ -1,6 +1,6 @@
 """Build and submit the training pipeline, wait for it, and write model.json for the CD pipeline.
 
-    python -m ml_service.pipelines.run_training --build-id ID --build-uri URI --output model.json
+Usage: python -m ml_service.pipelines.run_training --build-id ID --build-uri URI --output model.json
 """
 
 from __future__ import annotations
