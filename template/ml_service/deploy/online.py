@@ -3,6 +3,7 @@ rollout of a deployment (create the endpoint, create the deployment, then move t
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 from azure.ai.ml.entities import CodeConfiguration, OnlineRequestSettings
@@ -36,7 +37,8 @@ def release(ml_client: MLClient, endpoint: OnlineEndpoint, deployment: OnlineDep
     ml_client.online_endpoints.begin_create_or_update(endpoint).result()
     print(f"Deploying {deployment.name} ({deployment.model}) to {endpoint.name}")
     ml_client.online_deployments.begin_create_or_update(deployment).result()
-    endpoint.traffic = {deployment.name: 100}
-    updated = ml_client.online_endpoints.begin_create_or_update(endpoint).result()
+    routed = copy.deepcopy(endpoint)
+    routed.traffic = {deployment.name: 100}
+    updated = ml_client.online_endpoints.begin_create_or_update(routed).result()
     print(f"Endpoint {endpoint.name} serves {deployment.name}: {updated.scoring_uri}")
     return updated
