@@ -3,7 +3,8 @@
 The dry run (`python -m ml_service.dry_run`) writes every entity the project creates; each YAML
 must carry its $schema line and load with the matching azure.ai.ml loader, and each JSON request
 must have the shape of an ARM template or a REST request. Both run in the project's Python
-(`MLOPS_SCAFFOLD_PROJECT_PYTHON`, else this interpreter), which needs the project's requirements.
+(`MLOPS_SCAFFOLD_PROJECT_PYTHON`, else the project's .venv, else this interpreter), which needs
+the project's requirements (azure-ai-ml, databricks-sdk).
 """
 
 from __future__ import annotations
@@ -69,8 +70,10 @@ print(json.dumps(results))
 """
 
 
-def project_python() -> str:
-    return os.environ.get("MLOPS_SCAFFOLD_PROJECT_PYTHON") or sys.executable
+def project_python(project: Path) -> str:
+    """The interpreter that has the project's requirements."""
+    venv = project / ".venv" / "bin" / "python"
+    return os.environ.get("MLOPS_SCAFFOLD_PROJECT_PYTHON") or (str(venv) if venv.is_file() else sys.executable)
 
 
 def _answers(project: Path) -> dict[str, Any]:
@@ -85,9 +88,17 @@ def _run(python: str, args: list[str], project: Path) -> subprocess.CompletedPro
     return subprocess.run([python, *args], cwd=project, env=environ, capture_output=True, text=True, timeout=600)
 
 
+def _check_script(project: Path, output: Path, mode: str, python: str | None) -> subprocess.CompletedProcess[str]:
+    arguments = ["-c", _CHECK_SCRIPT, str(output), json.dumps(LOADERS), mode]
+    return _run(python or project_python(project), arguments, project)
+
+
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
+    last = lines[-1] if lines else "no output"
+    if "ModuleNotFoundError" in last:
+        return f"{last} (run it with the project's Python: `make install`, or set MLOPS_SCAFFOLD_PROJECT_PYTHON)"
+    return last
 
 
 def entry_points(project: Path) -> list[Finding]:
@@ -113,7 +124,7 @@ def dry_run_output(project: Path, output: Path, python: str | None = None) -> li
     """Run the project's dry run into `output` and check every file it writes."""
     if not (project / "ml_service" / "dry_run.py").is_file():
         return [Finding("ml_service/dry_run.py", None, "missing: `make aml-dry-run` has nothing to run")]
-    result = _run(python or project_python(), ["-c", _CHECK_SCRIPT, str(output), json.dumps(LOADERS), "run"], project)
+    result = _check_script(project, output, "run", python)
     if result.returncode != 0:
         return [Finding("ml_service/dry_run.py", None, f"dry run failed: {_last_line(result.stderr or result.stdout)}")]
     return _findings(output, result.stdout)
@@ -121,7 +132,7 @@ def dry_run_output(project: Path, output: Path, python: str | None = None) -> li
 
 def written_files(project: Path, output: Path, python: str | None = None) -> list[Finding]:
     """Every file of a dry run's `output`: $schema lines, loading with azure.ai.ml, JSON shapes."""
-    result = _run(python or project_python(), ["-c", _CHECK_SCRIPT, str(output), json.dumps(LOADERS), "load"], project)
+    result = _check_script(project, output, "load", python)
     if result.returncode != 0:
         return [Finding(DRY_RUN_OUTPUT, None, f"cannot load with azure.ai.ml: {_last_line(result.stderr)}")]
     return _findings(output, result.stdout)
