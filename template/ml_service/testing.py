@@ -32,12 +32,15 @@ class FakeOperations:
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.created: list[Any] = []
         self.registration: dict[str, Any] = {"registered": False, "reason": "no registration configured"}
+        self.status = "Completed"  # what jobs.get reports for a submitted job
 
     def _record(self, method: str, *args: Any, **kwargs: Any) -> None:
         self.calls.append((method, args, kwargs))
 
     def get(self, name: str, *args: Any, **kwargs: Any) -> Any:
         self._record("get", name, *args, **kwargs)
+        if self.kind == "jobs" and name in self.existing:
+            return SimpleNamespace(name=name, status=self.status, entity=self.existing[name])
         if name not in self.existing:
             raise ResourceNotFoundError(f"{self.kind} {name} not found")
         return self.existing[name]

@@ -103,3 +103,14 @@ def test_run_training_says_clearly_when_nothing_was_registered(tmp_path: Path, c
     assert run_training.main(["--build-id", "43", "--build-uri", "u", "--output", str(output)], client) == 0
     assert json.loads(output.read_text()) == {"registered": False}
     assert f"Model was not registered for this run: {reason}" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("configured")
+def test_a_pipeline_canceled_by_the_evaluation_registers_nothing(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    client = FakeMLClient()
+    client.jobs.status = "Canceled"
+    output = tmp_path / "model.json"
+    assert run_training.main(["--build-id", "44", "--build-uri", "u", "--output", str(output)], client) == 0
+    assert json.loads(output.read_text()) == {"registered": False}
+    assert "Model was not registered for this run: pipeline" in capsys.readouterr().out
+    assert not any(call[0] == "download" for call in client.jobs.calls)

@@ -36,7 +36,13 @@ def submit_training(ml_client: MLClient, settings: Settings, build_id: str, buil
 
 
 def registration_result(ml_client: MLClient, job_name: str) -> dict[str, Any]:
-    """The register step's model.json, downloaded from the pipeline's `registration` output."""
+    """The register step's model.json, downloaded from the pipeline's `registration` output.
+
+    A pipeline the evaluate step canceled (ALLOW_RUN_CANCEL) registered nothing."""
+    status = getattr(ml_client.jobs.get(job_name), "status", None)
+    if status == "Canceled":
+        reason = f"pipeline {job_name} was canceled (ALLOW_RUN_CANCEL: the model is not better)"
+        return {**NOT_REGISTERED, "reason": reason}
     with tempfile.TemporaryDirectory() as folder:
         ml_client.jobs.download(job_name, download_path=folder, output_name="registration")
         found = sorted(Path(folder).rglob("model.json"))
