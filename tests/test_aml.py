@@ -47,6 +47,7 @@ def with_ml_stand_ins(project: Path) -> Path:
         "environments/train.yml": conda.format("train"),
         "environments/score.yml": conda.format("score"),
         "data/diabetes.csv": "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6,Y\n0,0,0,0,0,0,0,0,0,0,151\n",
+        "data/weight_data.csv": "height,weight\n150,50\n180,80\n",
         f"{sample_name}/training/R/r_train.r": 'cat("stand-in\\n")\n',
     }
     for relative, text in stand_ins.items():

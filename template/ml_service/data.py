@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 # The sample data set of the project (the diabetes data that ships with scikit-learn, as CSV).
 SAMPLE_DATA = PROJECT_ROOT / "data" / "diabetes.csv"
+# What the R sample trains on (weight ~ height), uploaded with the R job.
+R_SAMPLE_DATA = PROJECT_ROOT / "data" / "weight_data.csv"
 FIRST_VERSION = "1"
 
 
