@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -182,14 +181,17 @@ def test_the_check_reports_a_missing_entry_point(projects: dict, tmp_path: Path)
 @pytest.mark.slow
 @pytest.mark.parametrize("combination", ["all targets+canary", "webapp, R on Databricks"])
 def test_generated_ml_service_tests_pass(combination: str, projects: dict) -> None:
+    """The generated repo's own ml_service tests, in the project's Python (MLOPS_SCAFFOLD_PROJECT_PYTHON)."""
     project = projects[combination]
-    environ = {**os.environ, "PYTHONPATH": str(project)}
+    command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", "-k", "ml_service", "tests"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", "-k", "ml_service", "tests"],
+        [aml.project_python(project), *command],
         cwd=project,
-        env=environ,
+        env={**os.environ, "PYTHONPATH": str(project)},
         capture_output=True,
         text=True,
         timeout=600,
     )
+    if result.returncode != 0 and "ModuleNotFoundError" in result.stdout + result.stderr:
+        pytest.skip("needs the generated project's requirements: set MLOPS_SCAFFOLD_PROJECT_PYTHON")
     assert result.returncode == 0, f"{combination}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
