@@ -1,0 +1,186 @@
+"""Checks of a generated repo's Azure ML orchestration (ml_service/), all offline.
+
+The dry run (`python -m ml_service.dry_run`) writes every entity the project creates; each YAML
+must carry its $schema line and load with the matching azure.ai.ml loader, and each JSON request
+must have the shape of an ARM template or a REST request. Both run in the project's Python
+(`MLOPS_SCAFFOLD_PROJECT_PYTHON`, else the project's .venv, else this interpreter), which needs
+the project's requirements (azure-ai-ml, databricks-sdk).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlops_scaffold.checks.base import Finding
+
+DRY_RUN_OUTPUT = "build/aml"  # what `make aml-dry-run` writes; the check writes to a temporary folder
+SCHEMA_ROOT = "https://azuremlschemas.azureedge.net/latest/"
+LOADERS = {
+    "pipelineJob": "load_job",
+    "commandJob": "load_job",
+    "environment": "load_environment",
+    "amlCompute": "load_compute",
+    "data": "load_data",
+    "azureBlob": "load_datastore",
+    "managedOnlineEndpoint": "load_online_endpoint",
+    "managedOnlineDeployment": "load_online_deployment",
+    "kubernetesOnlineEndpoint": "load_online_endpoint",
+    "kubernetesOnlineDeployment": "load_online_deployment",
+}
+ARM_SCHEMA_PREFIX = "https://schema.management.azure.com/schemas/"
+
+# Runs in the project's Python: optionally the dry run (argv[3] == "run"), then every YAML loaded
+# with its loader; prints {file: error or null}. One process, so azure.ai.ml is imported once.
+_CHECK_SCRIPT = """
+import json, sys, warnings
+from pathlib import Path
+warnings.simplefilter("ignore")
+output, loaders, mode = Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+if mode == "run":
+    from ml_service.dry_run import main
+    code = main(["--output", str(output)])
+    if code:
+        sys.exit(code)
+import yaml
+import azure.ai.ml as aml
+results = {}
+for path in sorted(output.rglob("*.yml")):
+    name = path.relative_to(output).as_posix()
+    kind = ""
+    try:
+        schema = yaml.safe_load(path.read_text(encoding="utf-8")).get("$schema", "")
+        kind = schema.rsplit("/", 1)[-1].split(".")[0]
+        if kind not in loaders:
+            results[name] = f"no azure.ai.ml loader for $schema {schema!r}"
+            continue
+        getattr(aml, loaders[kind])(path)
+        results[name] = None
+    except Exception as error:
+        detail = " ".join(str(error).split())[:400]
+        results[name] = f"{loaders.get(kind, 'load')} failed: {type(error).__name__}: {detail}"
+print(json.dumps(results))
+"""
+
+
+def project_python(project: Path) -> str:
+    """The interpreter that has the project's requirements."""
+    venv = project / ".venv" / "bin" / "python"
+    return os.environ.get("MLOPS_SCAFFOLD_PROJECT_PYTHON") or (str(venv) if venv.is_file() else sys.executable)
+
+
+def _answers(project: Path) -> dict[str, Any]:
+    path = project / ".copier-answers.yml"
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+
+
+def _run(python: str, args: list[str], project: Path) -> subprocess.CompletedProcess[str]:
+    environ = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    environ["PYTHONPATH"] = str(project)
+    environ["ML_SERVICE_DOTENV"] = str(project / ".env.example")  # the generated values, never a developer's .env
+    return subprocess.run([python, *args], cwd=project, env=environ, capture_output=True, text=True, timeout=600)
+
+
+def _check_script(project: Path, output: Path, mode: str, python: str | None) -> subprocess.CompletedProcess[str]:
+    arguments = ["-c", _CHECK_SCRIPT, str(output), json.dumps(LOADERS), mode]
+    return _run(python or project_python(project), arguments, project)
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else "no output"
+    if "ModuleNotFoundError" in last:
+        return f"{last} (run it with the project's Python: `make install`, or set MLOPS_SCAFFOLD_PROJECT_PYTHON)"
+    return last
+
+
+def entry_points(project: Path) -> list[Finding]:
+    """The ml_service modules the CI/CD pipelines call exist for the options chosen."""
+    answers = _answers(project)
+    expected = ["ml_service/dry_run.py", "ml_service/pipelines/run_training.py", "ml_service/deploy/endpoints.py"]
+    expected += [f"ml_service/deploy/{target}.py" for target in answers.get("deployment_targets", [])]
+    if answers.get("canary_release"):
+        expected.append("ml_service/deploy/canary.py")
+    if answers.get("batch_scoring"):
+        expected.append("ml_service/pipelines/run_batch_scoring.py")
+    if answers.get("r_training", "none") != "none":
+        expected.append("ml_service/pipelines/run_r_training.py")
+    if answers.get("r_training") == "aml":
+        expected.append("environments/r/Dockerfile")
+    if {"aci", "webapp"} & set(answers.get("deployment_targets", [])):
+        expected.append("environments/scoring-image/Dockerfile")
+    missing = [path for path in expected if not (project / path).is_file()]
+    return [Finding(path, None, "missing: the CI/CD pipelines call it") for path in missing]
+
+
+def dry_run_output(project: Path, output: Path, python: str | None = None) -> list[Finding]:
+    """Run the project's dry run into `output` and check every file it writes."""
+    if not (project / "ml_service" / "dry_run.py").is_file():
+        return [Finding("ml_service/dry_run.py", None, "missing: `make aml-dry-run` has nothing to run")]
+    result = _check_script(project, output, "run", python)
+    if result.returncode != 0:
+        return [Finding("ml_service/dry_run.py", None, f"dry run failed: {_last_line(result.stderr or result.stdout)}")]
+    return _findings(output, result.stdout)
+
+
+def written_files(project: Path, output: Path, python: str | None = None) -> list[Finding]:
+    """Every file of a dry run's `output`: $schema lines, loading with azure.ai.ml, JSON shapes."""
+    result = _check_script(project, output, "load", python)
+    if result.returncode != 0:
+        return [Finding(DRY_RUN_OUTPUT, None, f"cannot load with azure.ai.ml: {_last_line(result.stderr)}")]
+    return _findings(output, result.stdout)
+
+
+def _findings(output: Path, loaded: str) -> list[Finding]:
+    findings = [*_schema_lines(output), *_json_shapes(output)]
+    for name, error in json.loads(loaded.strip().splitlines()[-1]).items():
+        if error:
+            findings.append(Finding(f"{DRY_RUN_OUTPUT}/{name}", None, error))
+    if not any(output.rglob("*.yml")):
+        findings.append(Finding(DRY_RUN_OUTPUT, None, "the dry run wrote no YAML"))
+    return findings
+
+
+def _schema_lines(output: Path) -> list[Finding]:
+    findings = []
+    for path in sorted(output.rglob("*.yml")):
+        first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+        if not first.startswith(f"$schema: {SCHEMA_ROOT}"):
+            name = f"{DRY_RUN_OUTPUT}/{path.relative_to(output).as_posix()}"
+            findings.append(Finding(name, 1, f"first line must be the $schema line, not {first!r}"))
+    return findings
+
+
+def _json_shapes(output: Path) -> list[Finding]:
+    """ARM templates ($schema, resources) or REST requests (method, path, body)."""
+    findings = []
+    for path in sorted(output.rglob("*.json")):
+        name = f"{DRY_RUN_OUTPUT}/{path.relative_to(output).as_posix()}"
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            findings.append(Finding(name, error.lineno, f"not JSON: {error.msg}"))
+            continue
+        is_arm = str(document.get("$schema", "")).startswith(ARM_SCHEMA_PREFIX) and isinstance(
+            document.get("resources"), list
+        )
+        is_request = {"method", "path", "body"} <= set(document) and isinstance(document["body"], dict)
+        if not (is_arm or is_request):
+            findings.append(Finding(name, None, "neither an ARM template nor a {method, path, body} request"))
+    return findings
+
+
+def dry_run_loads(project: Path) -> list[Finding]:
+    """`make aml-dry-run` succeeds offline and every file it writes loads (check entry point)."""
+    with tempfile.TemporaryDirectory(prefix="aml-dry-run-") as folder:
+        return dry_run_output(project, Path(folder) / "aml")
+
+
+CHECKS = [entry_points, dry_run_loads]

@@ -1,0 +1,197 @@
+"""The generated repo's Azure ML orchestration, checked offline for every target, batch and R option:
+the dry run writes every entity, each loads with its azure.ai.ml loader, and the checks catch breakage."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mlops_scaffold.checks import aml
+
+# The fewest renders that cover each target alone, all targets with canary, batch on and off,
+# and both R options (the canonical answers: aci, batch on, no R).
+COMBINATIONS: dict[str, dict[str, Any]] = {
+    "aci+batch": {},
+    "aks+canary, no batch, R on AML": {
+        "deployment_targets": ["aks"],
+        "canary_release": True,
+        "batch_scoring": False,
+        "r_training": "aml",
+    },
+    "webapp, R on Databricks": {
+        "deployment_targets": ["webapp"],
+        "r_training": "databricks",
+        "db_cluster_id": "0123-456789-abcdefgh",
+    },
+    "online_endpoint": {"deployment_targets": ["online_endpoint"], "batch_scoring": False},
+    "all targets+canary": {"deployment_targets": ["aci", "aks", "webapp", "online_endpoint"], "canary_release": True},
+    "no targets, no batch": {"deployment_targets": [], "batch_scoring": False},
+}
+
+
+def with_ml_stand_ins(project: Path) -> Path:
+    """Minimal stand-ins for the ML package files ml_service reads (conda files, sample data,
+    the R script), written only where the rendered project does not have them yet."""
+    sample_name = yaml.safe_load((project / ".copier-answers.yml").read_text())["sample_name"]
+    conda = "name: {}\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n      - scikit-learn\n"
+    stand_ins = {
+        "environments/train.yml": conda.format("train"),
+        "environments/score.yml": conda.format("score"),
+        "data/diabetes.csv": "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6,Y\n0,0,0,0,0,0,0,0,0,0,151\n",
+        "data/weight_data.csv": "height,weight\n150,50\n180,80\n",
+        f"{sample_name}/training/R/r_train.r": 'cat("stand-in\\n")\n',
+    }
+    for relative, text in stand_ins.items():
+        path = project / relative
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    return project
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory: pytest.TempPathFactory, render: Callable[..., Path]) -> dict[str, Path]:
+    """One private, stand-in-completed copy of each combination's rendering."""
+
+    copies = {}
+    for name, overrides in COMBINATIONS.items():
+        dest = tmp_path_factory.mktemp("aml") / "project"
+        shutil.copytree(render(**overrides), dest, symlinks=True)
+        copies[name] = with_ml_stand_ins(dest)
+    return copies
+
+
+@pytest.fixture(scope="module")
+def dry_runs(projects: dict[str, Path]) -> dict[str, tuple[Path, list]]:
+    """The dry run of each combination (into build/aml of its copy) and the check's findings."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(project: Path) -> tuple[Path, list]:
+        output = project / "build" / "aml"
+        return output, aml.dry_run_output(project, output)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # subprocesses; the machine has 2 cores
+        return dict(zip(projects, pool.map(run, projects.values()), strict=True))
+
+
+@pytest.mark.parametrize("combination", list(COMBINATIONS))
+def test_dry_run_succeeds_and_every_file_loads(combination: str, dry_runs: dict, projects: dict) -> None:
+    output, findings = dry_runs[combination]
+    assert not findings, f"{combination}: " + "; ".join(map(str, findings))
+    assert not aml.entry_points(projects[combination]), combination
+    assert any(output.rglob("*.yml")), combination
+
+
+def written(output: Path) -> set[str]:
+    return {path.relative_to(output).as_posix() for path in output.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("combination", "present", "absent"),
+    [
+        (
+            "aci+batch",
+            {"aci/container_group.json", "aci/image_build.json", "jobs/batch_scoring_pipeline.yml"},
+            {"endpoints"},
+        ),
+        (
+            "aks+canary, no batch, R on AML",
+            {
+                "endpoints/mlops-aks.yml",
+                "deployments/mlops-aks-green.yml",
+                "canary/mlops-aks-blue.yml",
+                "jobs/r_training.yml",
+            },
+            {"jobs/batch_scoring_pipeline.yml", "aci", "webapp", "databricks"},
+        ),
+        (
+            "webapp, R on Databricks",
+            {"webapp/web_app.json", "webapp/image_build.json", "databricks/r_training_run.json"},
+            {"jobs/r_training.yml", "endpoints", "canary"},
+        ),
+        ("online_endpoint", {"endpoints/mlopsdiabe-endpoint.yml"}, {"jobs/batch_scoring_pipeline.yml", "canary"}),
+        (
+            "all targets+canary",
+            {
+                "aci/container_group.json",
+                "webapp/web_app.json",
+                "endpoints/mlops-aks.yml",
+                "canary/mlopsdiabe-endpoint-traffic-50.yml",
+            },
+            set(),
+        ),
+        (
+            "no targets, no batch",
+            {"jobs/training_pipeline.yml", "compute/train-cluster.yml"},
+            {"endpoints", "deployments", "aci", "webapp", "jobs/batch_scoring_pipeline.yml"},
+        ),
+    ],
+)
+def test_dry_run_writes_what_the_answers_select(combination: str, present: set, absent: set, dry_runs: dict) -> None:
+    files = written(dry_runs[combination][0])
+    assert present <= files, f"{combination}: missing {sorted(present - files)}"
+    for prefix in absent:
+        assert not any(name == prefix or name.startswith(prefix + "/") for name in files), f"{combination}: {prefix}"
+
+
+def test_training_pipeline_runs_train_evaluate_register(dry_runs: dict) -> None:
+    pipeline = yaml.safe_load((dry_runs["aci+batch"][0] / "jobs" / "training_pipeline.yml").read_text())
+    assert list(pipeline["jobs"]) == ["train", "evaluate", "register"]
+    register = pipeline["jobs"]["register"]["inputs"]
+    assert register["decision_input"]["path"] == "${{parent.jobs.evaluate.outputs.decision}}"
+    assert pipeline["compute"] == "azureml:train-cluster"
+
+
+def test_the_check_reports_broken_files(projects: dict, tmp_path: Path) -> None:
+    output = tmp_path / "aml"
+    (output / "compute").mkdir(parents=True)
+    schema = "$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json\n"
+    (output / "compute" / "bad.yml").write_text(schema + "name: x\ntype: amlcompute\nmax_instances: many\n")
+    (output / "compute" / "no_schema.yml").write_text("name: y\ntype: amlcompute\n")
+    (output / "payload.json").write_text(json.dumps({"hello": "world"}))
+    messages = {finding.path: finding.message for finding in aml.written_files(projects["aci+batch"], output)}
+    assert "load_compute failed" in messages["build/aml/compute/bad.yml"]
+    assert "$schema" in messages["build/aml/compute/no_schema.yml"]
+    assert "ARM template" in messages["build/aml/payload.json"]
+
+
+def test_the_check_reports_a_failing_dry_run_in_one_line(projects: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AML_CLUSTER_MAX_NODES", "four")
+    (finding,) = aml.dry_run_loads(projects["online_endpoint"])
+    assert finding.path == "ml_service/dry_run.py"
+    assert "AML_CLUSTER_MAX_NODES must be a whole number" in finding.message
+
+
+def test_the_check_reports_a_missing_entry_point(projects: dict, tmp_path: Path) -> None:
+
+    project = tmp_path / "project"
+    shutil.copytree(projects["all targets+canary"], project)
+    (project / "ml_service" / "deploy" / "aks.py").unlink()
+    assert [finding.path for finding in aml.entry_points(project)] == ["ml_service/deploy/aks.py"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("combination", ["all targets+canary", "webapp, R on Databricks"])
+def test_generated_ml_service_tests_pass(combination: str, projects: dict) -> None:
+    """The generated repo's own ml_service tests, in the project's Python (MLOPS_SCAFFOLD_PROJECT_PYTHON)."""
+    project = projects[combination]
+    command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", "-k", "ml_service", "tests"]
+    result = subprocess.run(
+        [aml.project_python(project), *command],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if result.returncode != 0 and "ModuleNotFoundError" in result.stdout + result.stderr:
+        pytest.skip("needs the generated project's requirements: set MLOPS_SCAFFOLD_PROJECT_PYTHON")
+    assert result.returncode == 0, f"{combination}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
