@@ -324,3 +324,18 @@ def test_parameters_file_has_no_secrets(iac_render) -> None:
         else:
             tfvars = (project / iac.TF_DIR / "terraform.tfvars").read_text().lower()
             assert "secret" not in tfvars and "password" not in tfvars
+
+
+@pytest.mark.parametrize("flavour", ["arm", "terraform"])
+def test_values_that_change_every_run_are_caught(render_copy, flavour: str) -> None:
+    """Idempotence by construction: nothing in the IaC may differ between two runs."""
+    project = render_copy(iac=flavour)
+    if flavour == "arm":
+        _edit(project / iac.ARM_TEMPLATE, '"retentionInDays": 30', '"retentionInDays": "[utcNow()]"')
+        findings = iac.arm_structure(project)
+    else:
+        _edit(project / iac.TF_DIR / "main.tf", "retention_in_days   = 30", "retention_in_days   = timestamp()")
+        findings = iac.terraform_structure(project)
+    assert [finding.message.split(": ")[-1] for finding in findings] == [
+        ("utcNow() changes on every run" if flavour == "arm" else "timestamp() changes on every run")
+    ]

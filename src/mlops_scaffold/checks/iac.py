@@ -192,6 +192,11 @@ def _name_segments(name: str) -> tuple[str, ...]:
     return (_node_text(node),)
 
 
+# Functions whose value differs between runs: a property set from one is re-written every
+# deployment, and Azure refuses to update many properties (names, SKUs, linked resources).
+PER_RUN_FUNCTIONS = {"newGuid", "utcNow"}
+TF_PER_RUN = re.compile(r"\b(timestamp|uuid|plantimestamp)\(\)|resource \"random_")
+
 # --- ARM checks -------------------------------------------------------------------------------
 
 
@@ -238,6 +243,10 @@ def arm_structure(project: Path) -> list[Finding]:
         for call in _calls(node):
             if call.name in {"parameters", "variables"} and call.args and isinstance(call.args[0], str):
                 (used_parameters if call.name == "parameters" else used_variables).add(call.args[0])
+            elif call.name in PER_RUN_FUNCTIONS:
+                findings.append(
+                    Finding(ARM_TEMPLATE, _line_of(text, value), f"{where}: {call.name}() changes on every run")
+                )
             elif call.name == "resourceId":
                 findings.extend(_check_resource_id(call, call.args, declared_resources, text, value))
             elif call.name == "extensionResourceId" and len(call.args) >= 3:
@@ -446,6 +455,9 @@ def terraform_structure(project: Path) -> list[Finding]:
         for match in _DATA_USE.finditer(code):
             if (match.group(1), match.group(2)) not in data:
                 findings.append(Finding(relative, _line_of(text, match.group(0)), f"{match.group(0)} is not declared"))
+    for relative, text in module.texts.items():
+        for match in TF_PER_RUN.finditer(text):
+            findings.append(Finding(relative, _line_of(text, match.group(0)), f"{match.group(0)} changes on every run"))
     for name, (relative, line) in sorted(used.items()):
         if name not in variables:
             findings.append(Finding(relative, line, f"var.{name} is used but not declared"))
@@ -632,6 +644,7 @@ ARM_TO_VARIABLE = {
     "computeClusterMinNodes": "AML_CLUSTER_MIN_NODES",
     "computeClusterMaxNodes": "AML_CLUSTER_MAX_NODES",
     "aksComputeName": "AKS_COMPUTE_NAME",
+    "aciIdentityName": "ACI_IDENTITY_NAME",
     "webAppName": "WEBAPP_DEPLOYMENT_NAME",
     "scoringStorageName": "SCORING_DATASTORE_STORAGE_NAME",
     "scoringInputContainer": "SCORING_DATASTORE_INPUT_CONTAINER",
@@ -646,6 +659,7 @@ TF_TO_VARIABLE = {
     "compute_cluster_min_nodes": "AML_CLUSTER_MIN_NODES",
     "compute_cluster_max_nodes": "AML_CLUSTER_MAX_NODES",
     "aks_compute_name": "AKS_COMPUTE_NAME",
+    "aci_identity_name": "ACI_IDENTITY_NAME",
     "web_app_name": "WEBAPP_DEPLOYMENT_NAME",
     "scoring_storage_name": "SCORING_DATASTORE_STORAGE_NAME",
     "scoring_input_container": "SCORING_DATASTORE_INPUT_CONTAINER",
