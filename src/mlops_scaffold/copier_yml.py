@@ -137,9 +137,7 @@ def _pipeline_variables() -> str:
 def render_copier_yml() -> str:
     parts = [HEADER.format(min_version=MIN_COPIER_VERSION)]
     parts.extend(_question_block(question) + "\n" for question in QUESTIONS)
-    parts.append(
-        "# COMPUTED: derived from the answers, never asked, not stored in the answers file -------------\n"
-    )
+    parts.append("# COMPUTED: derived from the answers, never asked, not stored in the answers file -------------\n")
     parts.extend(_computed(name.key, name.jinja()) + "\n" for name in naming.DERIVED_NAMES)
     parts.append(_pipeline_variables())
     return re.sub(r"\n{3,}", "\n\n", "".join(parts))

@@ -99,25 +99,53 @@ class DerivedName:
 # The rules of the names Azure gives these resources; base_name's rule guarantees all of them.
 DERIVED_NAMES: tuple[DerivedName, ...] = (
     DerivedName(
-        "storage_account_name", "amlsa", True, Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"), "Workspace storage account"
+        "storage_account_name",
+        "amlsa",
+        True,
+        Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"),
+        "Workspace storage account",
     ),
     DerivedName(
-        "key_vault_name", "-AML-KV", False, Rule("^[a-zA-Z](?!.*--)[-a-zA-Z0-9]{1,22}[a-zA-Z0-9]$", "be 3–24 alphanumerics/-, letter first"), "Key Vault"
+        "key_vault_name",
+        "-AML-KV",
+        False,
+        Rule("^[a-zA-Z](?!.*--)[-a-zA-Z0-9]{1,22}[a-zA-Z0-9]$", "be 3–24 alphanumerics/-, letter first"),
+        "Key Vault",
     ),
     DerivedName(
-        "container_registry_name", "amlcr", True, Rule("^[a-z0-9]{5,50}$", "be 5–50 lowercase letters/digits"), "Container registry"
+        "container_registry_name",
+        "amlcr",
+        True,
+        Rule("^[a-z0-9]{5,50}$", "be 5–50 lowercase letters/digits"),
+        "Container registry",
     ),
     DerivedName(
-        "application_insights_name", "-AML-AI", False, Rule("^[-a-zA-Z0-9_.()]{1,255}$", "be 1–255 characters"), "Application Insights"
+        "application_insights_name",
+        "-AML-AI",
+        False,
+        Rule("^[-a-zA-Z0-9_.()]{1,255}$", "be 1–255 characters"),
+        "Application Insights",
     ),
     DerivedName(
-        "log_analytics_name", "-AML-LA", False, Rule("^[a-zA-Z0-9][-a-zA-Z0-9]{2,61}[a-zA-Z0-9]$", "be 4–63 alphanumerics/-"), "Log Analytics workspace"
+        "log_analytics_name",
+        "-AML-LA",
+        False,
+        Rule("^[a-zA-Z0-9][-a-zA-Z0-9]{2,61}[a-zA-Z0-9]$", "be 4–63 alphanumerics/-"),
+        "Log Analytics workspace",
     ),
     DerivedName(
-        "tf_state_storage_name", "statestor", True, Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"), "Terraform state storage account"
+        "tf_state_storage_name",
+        "statestor",
+        True,
+        Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"),
+        "Terraform state storage account",
     ),
     DerivedName(
-        "scoring_storage_name", "scoresa", True, Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"), "Batch-scoring storage account"
+        "scoring_storage_name",
+        "scoresa",
+        True,
+        Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"),
+        "Batch-scoring storage account",
     ),
     # Created by the IaC only when their target/option is selected.
     DerivedName(

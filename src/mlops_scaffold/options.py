@@ -35,6 +35,9 @@ class Question:
     when: Condition = ALWAYS
     rule: naming.Rule | None = None
     axis: bool = False  # an axis of the combination matrix: every value is multiplied
+    # An axis that changes what the generated project runs (code, tests, Makefile), not only
+    # its pipelines, IaC or docs; the matrix cycles scalars over these groups.
+    shapes_run: bool = False
     cycled: bool = False  # a scalar the matrix cycles through so each value appears once at least
 
     def default_for(self, answers: Mapping[str, Any]) -> Any:
@@ -91,9 +94,15 @@ QUESTIONS: tuple[Question, ...] = (
         Derived("{{ (project_name | lower | regex_replace('[^a-z0-9]', ''))[:10] }}", _slug_base_name),
         rule=naming.BASE_NAME,
     ),
-    Question("location", "Azure region code for every resource (az account list-locations -o table)", "str", "centralus"),
-    Question("resource_group", "Resource group that holds the resources", "str", "mlops-RG", rule=naming.RESOURCE_GROUP),
-    Question("workspace_name", "Azure Machine Learning workspace name", "str", "mlops-AML-WS", rule=naming.WORKSPACE_NAME),
+    Question(
+        "location", "Azure region code for every resource (az account list-locations -o table)", "str", "centralus"
+    ),
+    Question(
+        "resource_group", "Resource group that holds the resources", "str", "mlops-RG", rule=naming.RESOURCE_GROUP
+    ),
+    Question(
+        "workspace_name", "Azure Machine Learning workspace name", "str", "mlops-AML-WS", rule=naming.WORKSPACE_NAME
+    ),
     Question(
         "ci_platform",
         "Where the CI/CD pipelines run",
@@ -142,6 +151,7 @@ QUESTIONS: tuple[Question, ...] = (
         choices=DEPLOYMENT_TARGETS,
         multiselect=True,
         axis=True,
+        shapes_run=True,
     ),
     Question(
         "aci_deployment_name",
@@ -190,8 +200,9 @@ QUESTIONS: tuple[Question, ...] = (
         False,
         when=AnyOf((Contains("deployment_targets", "aks"), Contains("deployment_targets", "online_endpoint"))),
         axis=True,
+        shapes_run=True,
     ),
-    Question("batch_scoring", "Batch-scoring pipeline and its storage", "bool", True, axis=True),
+    Question("batch_scoring", "Batch-scoring pipeline and its storage", "bool", True, axis=True, shapes_run=True),
     Question(
         "r_training",
         "Train an R model too: none, on Azure ML compute (aml) or on Databricks",
@@ -199,6 +210,7 @@ QUESTIONS: tuple[Question, ...] = (
         "none",
         choices=("none", "aml", "databricks"),
         axis=True,
+        shapes_run=True,
     ),
     Question(
         "db_cluster_id",

@@ -20,9 +20,7 @@ def default_template_source() -> str:
     """An absolute path to the git checkout of the template, so `copier update` works later."""
     if (CHECKOUT_ROOT / "copier.yml").is_file() and (CHECKOUT_ROOT / ".git").exists():
         return str(CHECKOUT_ROOT)
-    raise FileNotFoundError(
-        "mlops-scaffold is not installed from a git checkout of the template; pass --template URL"
-    )
+    raise FileNotFoundError("mlops-scaffold is not installed from a git checkout of the template; pass --template URL")
 
 
 def render_project(

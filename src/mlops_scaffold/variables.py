@@ -102,7 +102,9 @@ VARIABLES: tuple[Variable, ...] = (
         "Storage account that holds batch-scoring input and output",
         when=BATCH,
     ),
-    Variable("DATABRICKS_HOST", "", "URL of the Databricks workspace (https://adb-….azuredatabricks.net)", when=DATABRICKS),
+    Variable(
+        "DATABRICKS_HOST", "", "URL of the Databricks workspace (https://adb-….azuredatabricks.net)", when=DATABRICKS
+    ),
     Variable("DB_CLUSTER_ID", "{db_cluster_id}", "Existing Databricks cluster that runs the R job", when=DATABRICKS),
     Variable(
         "DATABRICKS_COMPUTE_NAME",
@@ -116,26 +118,73 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MODEL_NAME", "{model_name}", "Registered model name", scope=TEMPLATE),
     Variable("DATASET_NAME", "{sample_name}_ds", "Data asset the training pipeline reads", scope=TEMPLATE),
     Variable("DATASET_VERSION", "latest", "Version of the data asset (a number or latest)", scope=TEMPLATE),
-    Variable("TRAINING_PIPELINE_NAME", "{sample_name}-training", "Display name of the training pipeline", scope=TEMPLATE),
-    Variable("AML_ENV_NAME", "{sample_name}_training_env", "Azure ML environment of the training steps", scope=TEMPLATE),
+    Variable(
+        "TRAINING_PIPELINE_NAME", "{sample_name}-training", "Display name of the training pipeline", scope=TEMPLATE
+    ),
+    Variable(
+        "AML_ENV_NAME", "{sample_name}_training_env", "Azure ML environment of the training steps", scope=TEMPLATE
+    ),
     Variable("AML_COMPUTE_CLUSTER_NAME", "train-cluster", "Training compute cluster", scope=TEMPLATE),
     Variable("AML_COMPUTE_CLUSTER_SKU", "STANDARD_DS2_V2", "VM size of the training cluster", scope=TEMPLATE),
     Variable("AML_CLUSTER_MIN_NODES", "0", "Minimum nodes of the training cluster", scope=TEMPLATE),
     Variable("AML_CLUSTER_MAX_NODES", "4", "Maximum nodes of the training cluster", scope=TEMPLATE),
-    Variable("AML_CLUSTER_PRIORITY", "low_priority", "Priority of the training cluster (dedicated or low_priority)", scope=TEMPLATE),
+    Variable(
+        "AML_CLUSTER_PRIORITY",
+        "low_priority",
+        "Priority of the training cluster (dedicated or low_priority)",
+        scope=TEMPLATE,
+    ),
     Variable("RUN_EVALUATION", "true", "Compare the new model with production before registering", scope=TEMPLATE),
     Variable("ALLOW_RUN_CANCEL", "true", "Cancel the run when the new model is not better", scope=TEMPLATE),
-    Variable("SCORING_DATASTORE_INPUT_CONTAINER", "input", "Container of the batch-scoring input", scope=TEMPLATE, when=BATCH),
-    Variable("SCORING_DATASTORE_OUTPUT_CONTAINER", "output", "Container of the batch-scoring output", scope=TEMPLATE, when=BATCH),
-    Variable("SCORING_DATASTORE_INPUT_FILENAME", "diabetes_scoring_input.csv", "File to score", scope=TEMPLATE, when=BATCH),
-    Variable("SCORING_DATASTORE_OUTPUT_FILENAME", "diabetes_scoring_output.csv", "File of predictions", scope=TEMPLATE, when=BATCH),
-    Variable("SCORING_DATASET_NAME", "{sample_name}_scoring_ds", "Data asset of the batch-scoring input", scope=TEMPLATE, when=BATCH),
-    Variable("SCORING_PIPELINE_NAME", "{sample_name}-batchscoring", "Display name of the batch-scoring pipeline", scope=TEMPLATE, when=BATCH),
-    Variable("AML_COMPUTE_CLUSTER_NAME_SCORING", "score-cluster", "Batch-scoring compute cluster", scope=TEMPLATE, when=BATCH),
-    Variable("AML_COMPUTE_CLUSTER_SKU_SCORING", "STANDARD_DS2_V2", "VM size of the scoring cluster", scope=TEMPLATE, when=BATCH),
+    Variable(
+        "SCORING_DATASTORE_INPUT_CONTAINER", "input", "Container of the batch-scoring input", scope=TEMPLATE, when=BATCH
+    ),
+    Variable(
+        "SCORING_DATASTORE_OUTPUT_CONTAINER",
+        "output",
+        "Container of the batch-scoring output",
+        scope=TEMPLATE,
+        when=BATCH,
+    ),
+    Variable(
+        "SCORING_DATASTORE_INPUT_FILENAME", "diabetes_scoring_input.csv", "File to score", scope=TEMPLATE, when=BATCH
+    ),
+    Variable(
+        "SCORING_DATASTORE_OUTPUT_FILENAME",
+        "diabetes_scoring_output.csv",
+        "File of predictions",
+        scope=TEMPLATE,
+        when=BATCH,
+    ),
+    Variable(
+        "SCORING_DATASET_NAME",
+        "{sample_name}_scoring_ds",
+        "Data asset of the batch-scoring input",
+        scope=TEMPLATE,
+        when=BATCH,
+    ),
+    Variable(
+        "SCORING_PIPELINE_NAME",
+        "{sample_name}-batchscoring",
+        "Display name of the batch-scoring pipeline",
+        scope=TEMPLATE,
+        when=BATCH,
+    ),
+    Variable(
+        "AML_COMPUTE_CLUSTER_NAME_SCORING", "score-cluster", "Batch-scoring compute cluster", scope=TEMPLATE, when=BATCH
+    ),
+    Variable(
+        "AML_COMPUTE_CLUSTER_SKU_SCORING",
+        "STANDARD_DS2_V2",
+        "VM size of the scoring cluster",
+        scope=TEMPLATE,
+        when=BATCH,
+    ),
     Variable("AML_CLUSTER_MIN_NODES_SCORING", "0", "Minimum nodes of the scoring cluster", scope=TEMPLATE, when=BATCH),
     Variable("AML_CLUSTER_MAX_NODES_SCORING", "4", "Maximum nodes of the scoring cluster", scope=TEMPLATE, when=BATCH),
-    Variable("AML_CLUSTER_PRIORITY_SCORING", "low_priority", "Priority of the scoring cluster", scope=TEMPLATE, when=BATCH),
+    Variable(
+        "AML_CLUSTER_PRIORITY_SCORING", "low_priority", "Priority of the scoring cluster", scope=TEMPLATE, when=BATCH
+    ),
 )
 
 

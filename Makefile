@@ -1,0 +1,44 @@
+# mlops-scaffold: every task has a target here; `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+JOBS ?= auto
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint format copier-yml examples matrix
+
+help: ## list the tasks
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## create .venv and install mlops-scaffold with its test tools
+
+demo: install ## render the default project into build/demo
+	rm -rf build/demo
+	$(BIN)/mlops-scaffold new build/demo --defaults --vcs-ref HEAD
+
+test: install ## the whole test suite (render and run tiers), in parallel
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+lint: install ## ruff lint and format check of our own code
+	$(BIN)/ruff check src tests hooks
+	$(BIN)/ruff format --check src tests hooks
+
+format: install ## apply ruff formatting and safe fixes
+	$(BIN)/ruff check --fix src tests hooks
+	$(BIN)/ruff format src tests hooks
+
+copier-yml: install ## regenerate copier.yml from the options model
+	$(BIN)/python -m mlops_scaffold.copier_yml > copier.yml
+
+examples: install ## re-render examples/diabetes_regression from the working tree
+	$(BIN)/python -m mlops_scaffold.examples
+
+matrix: install ## render and check every valid combination (progress bar, JSON report)
+	$(BIN)/mlops-scaffold matrix --run

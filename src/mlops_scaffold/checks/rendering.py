@@ -1,0 +1,71 @@
+"""Checks that hold for every rendering: no Jinja left behind, Python that compiles, answers
+that still satisfy the options model, and variable docs that cover every pipeline variable."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mlops_scaffold.checks.base import Finding
+from mlops_scaffold.options import AnswerError, resolve_answers
+from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answers, read_answers, read_text
+from mlops_scaffold.variables import pipeline_variables
+
+# `{{` not preceded by `$` (GitHub's `${{ }}` expressions are legitimate), and any `{%`.
+_JINJA_MARKER = re.compile(r"(?<!\$)\{\{|\{%")
+
+
+def leftover_jinja(project: Path) -> list[Finding]:
+    findings = []
+    for path in iter_files(project):
+        text = read_text(path)
+        if text is None:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if _JINJA_MARKER.search(line):
+                findings.append(Finding(str(path.relative_to(project)), number, "leftover Jinja marker"))
+    return findings
+
+
+def python_compiles(project: Path) -> list[Finding]:
+    findings = []
+    for path in iter_files(project):
+        if path.suffix != ".py":
+            continue
+        try:
+            compile(path.read_text(encoding="utf-8"), str(path), "exec")
+        except SyntaxError as error:
+            findings.append(Finding(str(path.relative_to(project)), error.lineno, f"does not compile: {error.msg}"))
+    return findings
+
+
+def answers_valid(project: Path) -> list[Finding]:
+    if not (project / ANSWERS_FILE).is_file():
+        return [Finding(ANSWERS_FILE, None, "missing: this is not a rendered mlops-scaffold project")]
+    try:
+        resolve_answers(public_answers(read_answers(project)))
+    except (AnswerError, ValueError) as error:
+        return [Finding(ANSWERS_FILE, None, str(error))]
+    return []
+
+
+def variables_documented(project: Path) -> list[Finding]:
+    """.env.example and docs/variable_group.md name every pipeline variable of these answers."""
+    try:
+        answers = resolve_answers(public_answers(read_answers(project)))
+    except (AnswerError, ValueError, FileNotFoundError):
+        return []  # answers_valid reports it
+    findings = []
+    for relative, pattern in ((".env.example", "^{name}="), ("docs/variable_group.md", r"^\| `{name}` \|")):
+        path = project / relative
+        if not path.is_file():
+            findings.append(Finding(relative, None, "missing"))
+            continue
+        text = path.read_text(encoding="utf-8")
+        for variable in pipeline_variables(answers):
+            if not re.search(pattern.format(name=variable["name"]), text, re.MULTILINE):
+                findings.append(Finding(relative, None, f"does not list the variable {variable['name']}"))
+    return findings
+
+
+CHECKS = (answers_valid, leftover_jinja, python_compiles, variables_documented)
