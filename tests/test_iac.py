@@ -18,9 +18,12 @@ from typing import Any
 import pytest
 from conftest import REPO_ROOT, answers_with
 
-from mlops_scaffold.checks import iac
+from mlops_scaffold.checks import iac, run_checks
 from mlops_scaffold.naming import DERIVED_NAMES
 from mlops_scaffold.options import resolve_answers
+
+# One xdist group: the matrix renders are shared by the tests of this module, so one worker renders them once.
+pytestmark = pytest.mark.xdist_group("iac")
 
 IAC_TARGETS = ("aci", "aks", "webapp")  # online_endpoint needs no infrastructure of its own
 
@@ -184,7 +187,7 @@ def test_registry_admin_switched_on_by_hand_is_caught(render_copy, flavour: str)
     else:
         path = project / iac.TF_DIR / "main.tf"
         path.write_text(path.read_text().replace("admin_enabled          = false", "admin_enabled          = true"))
-    findings = [finding for check in iac.CHECKS for finding in check(project)]
+    findings = run_checks(project, iac.CHECKS)
     assert len(findings) == 1 and "admin user enabled" in findings[0].message, findings
     assert findings[0].path == path.relative_to(project).as_posix() and findings[0].line
 

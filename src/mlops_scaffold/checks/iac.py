@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_scaffold.checks.base import Finding
+from mlops_scaffold.checks.base import Finding, reads
 
 ARM_DIR = "environment_setup/arm-templates"
 ARM_TEMPLATE = f"{ARM_DIR}/cloud-environment.json"
@@ -212,6 +212,7 @@ def _load_json(project: Path, relative: str, findings: list[Finding]) -> Any | N
         return None
 
 
+@reads("environment_setup/arm-templates/*")
 def arm_structure(project: Path) -> list[Finding]:
     """ARM: valid JSON; parameters and variables declared == used; every resourceId and dependsOn
     names a resource of the template; the parameters file supplies exactly the parameters."""
@@ -429,6 +430,7 @@ _RESOURCE_USE = re.compile(r"(?<![\w.\"])((?:azurerm|azapi)_[a-z0-9_]+)\.([a-z0-
 _DATA_USE = re.compile(r"\bdata\.([a-z0-9_]+)\.([a-z0-9_]+)\b")
 
 
+@reads("environment_setup/tf-templates/*")
 def terraform_structure(project: Path) -> list[Finding]:
     """Terraform: parses with python-hcl2; every var.X is declared, every declared variable is used
     and set; tfvars sets only declared variables; references name declared resources."""
@@ -480,6 +482,7 @@ _TF_OUTPUT_USE = re.compile(r"terraform output(?: -raw| -json)? ([a-z0-9_]+)")
 _ARM_OUTPUT_USE = re.compile(r"properties\.outputs\.([A-Za-z0-9_]+)")
 
 
+@reads("environment_setup/**/*", ".github/workflows/iac-*.yml")
 def pipeline_outputs(project: Path) -> list[Finding]:
     """The outputs the IaC pipelines read (`terraform output NAME`, `properties.outputs.NAME`) exist."""
     findings: list[Finding] = []
@@ -551,6 +554,7 @@ def _same(actual: Any, expected: Any) -> bool:
     return actual == expected
 
 
+@reads("environment_setup/**/*")
 def secure_defaults(project: Path) -> list[Finding]:
     """Security settings the issue requires; an enabled registry admin user is always caught."""
     findings: list[Finding] = []
@@ -610,6 +614,7 @@ def checkov_skips(text: str) -> dict[str, str]:
     return skips
 
 
+@reads(".checkov.yaml")
 def checkov_config(project: Path) -> list[Finding]:
     """.checkov.yaml exists, is YAML, and every skipped check carries a justification comment."""
     import yaml
@@ -725,6 +730,7 @@ _ADO_VARIABLE = re.compile(r"\$\(([A-Z][A-Z0-9_]*)\)")
 _GH_VARIABLE = re.compile(r"\bvars\.([A-Z][A-Z0-9_]*)")
 
 
+@reads("environment_setup/**/*", ".github/workflows/iac-*.yml", "docs/variable_group.md", "docs/infrastructure.md")
 def names_consistent(project: Path) -> list[Finding]:
     """The IaC inputs, docs/variable_group.md, the IaC pipelines and docs/infrastructure.md agree."""
     inputs = iac_inputs(project)
