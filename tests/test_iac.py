@@ -69,6 +69,9 @@ IAC_PATHS = ["/*", "!/environment_setup", "!/docs", "!/.checkov.yaml", "!/.githu
 def iac_render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path):
     import copier
 
+    from mlops_scaffold import fast_jinja
+
+    fast_jinja.enable()  # 64 renderings of one template: compile each Jinja source once
     cache: dict[str, Path] = {}
 
     def _render(combo: dict[str, Any]) -> Path:
@@ -341,4 +344,18 @@ def test_values_that_change_every_run_are_caught(render_copy, flavour: str) -> N
         findings = iac.terraform_structure(project)
     assert [finding.message.split(": ")[-1] for finding in findings] == [
         ("utcNow() changes on every run" if flavour == "arm" else "timestamp() changes on every run")
+    ]
+
+
+def test_role_assignment_scope_must_name_a_resource(render_copy) -> None:
+    project = render_copy(iac="arm", deployment_targets=["aci"])
+    _edit(
+        project / iac.ARM_TEMPLATE,
+        "\"scope\": \"[format('Microsoft.ContainerRegistry/registries/{0}', parameters('containerRegistryName'))]\"",
+        "\"scope\": \"[format('Microsoft.ContainerRegistry/registries/{0}', parameters('keyVaultName'))]\"",
+    )
+    messages = [finding.message for finding in iac.arm_structure(project)]
+    assert messages == [
+        "format names Microsoft.ContainerRegistry/registries parameters('keyVaultName'), "
+        "which the template does not declare"
     ]

@@ -269,6 +269,16 @@ def arm_structure(project: Path) -> list[Finding]:
         findings.append(Finding(ARM_TEMPLATE, _line_of(text, f"'{name}'"), f"variable {name} is used but not declared"))
 
     for resource in resources:
+        scope = _expression(str(resource.get("scope", "")))
+        if isinstance(scope, Call) and scope.name == "format" and scope.args and isinstance(scope.args[0], str):
+            # "[format('Microsoft.X/type/{0}', name)]": the resource this extension resource applies to
+            scope_type, _, placeholder = scope.args[0].rpartition("/")
+            if placeholder == "{0}":
+                findings.extend(
+                    _check_resource_id(
+                        scope, (scope_type, *scope.args[1:]), declared_resources, text, str(resource["scope"])
+                    )
+                )
         for dependency in resource.get("dependsOn", []):
             node = _expression(str(dependency))
             if not any(call.name in {"resourceId", "extensionResourceId"} for call in _calls(node)):
@@ -529,7 +539,7 @@ TF_SECURE_DEFAULTS: tuple[tuple[str, str, Any, str], ...] = (
     ("azurerm_storage_account", "min_tls_version", "TLS1_2", "minimum TLS must be 1.2"),
     ("azurerm_storage_account", "allow_nested_items_to_be_public", False, "public blob access must be off"),
     ("azurerm_key_vault", "purge_protection_enabled", True, "purge protection must be on"),
-    ("azurerm_key_vault", "enable_rbac_authorization", True, "must use RBAC authorization"),
+    ("azurerm_key_vault", "enable_rbac_authorization|rbac_authorization_enabled", True, "must use RBAC authorization"),
     ("azurerm_linux_web_app", "https_only", True, "must be HTTPS only"),
     ("azurerm_linux_web_app", "site_config.minimum_tls_version", "1.2", "minimum TLS must be 1.2"),
     ("azurerm_kubernetes_cluster", "role_based_access_control_enabled", True, "Kubernetes RBAC must be on"),
@@ -583,7 +593,7 @@ def secure_defaults(project: Path) -> list[Finding]:
             for wanted_type, path, expected, why in TF_SECURE_DEFAULTS:
                 if resource_type != wanted_type:
                     continue
-                actual = _dig(body, path)
+                actual = next((_dig(body, name) for name in path.split("|") if _dig(body, name) is not None), None)
                 if not _same(actual, expected):
                     line = _line_of(module.texts[relative], f'resource "{resource_type}" "{name}"')
                     findings.append(Finding(relative, line, f"{resource_type}.{name}: {why}"))
