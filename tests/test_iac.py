@@ -359,3 +359,40 @@ def test_role_assignment_scope_must_name_a_resource(render_copy) -> None:
         "format names Microsoft.ContainerRegistry/registries parameters('keyVaultName'), "
         "which the template does not declare"
     ]
+
+
+def _pipeline_scripts(path: Path) -> list[str]:
+    """The bash scripts of an Azure Pipelines or GitHub Actions file, with pipeline macros
+    ($(VAR), ${{ expr }}) replaced by a plain word as the agent does before bash runs."""
+    import yaml
+
+    document = yaml.safe_load(path.read_text())
+    steps = [step for job in (document.get("jobs") or {}).values() for step in job.get("steps", [])]
+    steps += document.get("steps", [])
+    scripts = [
+        step.get("script") or step.get("run") or (step.get("inputs") or {}).get("inlineScript") for step in steps
+    ]
+
+    def word(match: re.Match[str]) -> str:
+        return "macro_" + re.sub(r"\W", "_", match.group(0))
+
+    return [re.sub(r"\$\([\w.]+\)|\$\{\{[^}]*\}\}", word, script) for script in scripts if script]
+
+
+def test_pipeline_scripts_pass_shellcheck(iac_render) -> None:
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    seen: set[str] = set()
+    for combo in COMBINATIONS:
+        project = iac_render(combo)
+        for path in [*project.glob("environment_setup/iac-*.yml"), *project.glob(".github/workflows/iac-*.yml")]:
+            for script in _pipeline_scripts(path):
+                if script in seen:
+                    continue
+                seen.add(script)
+                # tenantId, servicePrincipalId, idToken… come from AzureCLI@2's addSpnToEnvironment
+                source = "#!/usr/bin/env bash\n# shellcheck disable=SC2154\n" + script
+                done = subprocess.run([shellcheck, "-"], input=source, capture_output=True, text=True)
+                assert done.returncode == 0, f"{path.name}:\n{script}\n{done.stdout}"
+    assert len(seen) > 10
