@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from mlops_scaffold import naming
+from mlops_scaffold.lifecycle.migrations import migrations_yaml
 from mlops_scaffold.options import QUESTIONS, Derived, Question
 from mlops_scaffold.variables import VARIABLES, Variable
 
@@ -140,6 +141,7 @@ def render_copier_yml() -> str:
     parts.append("# COMPUTED: derived from the answers, never asked, not stored in the answers file -------------\n")
     parts.extend(_computed(name.key, name.jinja()) + "\n" for name in naming.DERIVED_NAMES)
     parts.append(_pipeline_variables())
+    parts.append(migrations_yaml())
     return re.sub(r"\n{3,}", "\n\n", "".join(parts))
 
 

@@ -28,7 +28,10 @@ class InterpreterNotFound(RuntimeError):
 
 def find_python(version: str) -> str:
     """An interpreter for `version` (e.g. "3.11"): on PATH, or installed by pyenv."""
-    for candidate in (shutil.which(f"python{version}"), *sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")))):
+    for candidate in (
+        shutil.which(f"python{version}"),
+        *sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}"))),
+    ):
         if candidate and subprocess.run([candidate, "--version"], capture_output=True).returncode == 0:
             return candidate
     raise InterpreterNotFound(f"python{version} not found on PATH or under ~/.pyenv; install Python {version}")
