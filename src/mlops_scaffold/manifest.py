@@ -46,5 +46,7 @@ def expected_files(template_dir: Path, answers: Mapping[str, Any]) -> set[str]:
             continue
         if parts[-1].endswith(TEMPLATE_SUFFIX):
             parts[-1] = parts[-1][: -len(TEMPLATE_SUFFIX)]
+        if not parts[-1]:  # `{% if x %}name{% endif %}.jinja` with x false: copier writes nothing
+            continue
         expected.add("/".join(parts))
     return expected
