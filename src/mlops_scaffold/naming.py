@@ -147,6 +147,35 @@ DERIVED_NAMES: tuple[DerivedName, ...] = (
         Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"),
         "Batch-scoring storage account",
     ),
+    # Created by the IaC only when their target/option is selected.
+    DerivedName(
+        "aks_cluster_name",
+        "-AML-AKS",
+        False,
+        Rule("^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$", "be 2–63 alphanumerics/-_"),
+        "AKS cluster",
+    ),
+    DerivedName(
+        "app_service_plan_name",
+        "-AML-ASP",
+        False,
+        Rule("^[-a-zA-Z0-9]{1,60}$", "be 1–60 alphanumerics/-"),
+        "App Service plan of the web app",
+    ),
+    DerivedName(
+        "aci_identity_name",
+        "-AML-ACI-ID",
+        False,
+        Rule("^[a-zA-Z0-9][-_a-zA-Z0-9]{2,127}$", "be 3–128 alphanumerics/-_"),
+        "Identity ACI pulls the scoring image with",
+    ),
+    DerivedName(
+        "databricks_workspace_name",
+        "-AML-DBW",
+        False,
+        Rule("^[-_a-zA-Z0-9]{3,64}$", "be 3–64 alphanumerics/-_"),
+        "Databricks workspace",
+    ),
 )
 
 

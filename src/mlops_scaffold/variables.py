@@ -66,6 +66,13 @@ VARIABLES: tuple[Variable, ...] = (
         when=Contains("deployment_targets", "aci"),
     ),
     Variable(
+        "ACI_IDENTITY_NAME",
+        "{aci_identity_name}",
+        "User-assigned identity (created by the IaC) that ACI pulls the scoring image with",
+        scope=TEMPLATE,
+        when=Contains("deployment_targets", "aci"),
+    ),
+    Variable(
         "AKS_COMPUTE_NAME",
         "{aks_compute_name}",
         "AKS cluster attached to the workspace",
