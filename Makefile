@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 JOBS ?= auto
+# checkov pins many packages of its own, so it lives in its own venv.
+CHECKOV_VENV ?= .cache/checkov-venv
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test lint format copier-yml examples matrix
@@ -23,8 +27,12 @@ demo: install ## render the default project into build/demo
 	rm -rf build/demo
 	$(BIN)/mlops-scaffold new build/demo --defaults --vcs-ref HEAD
 
-test: install ## the whole test suite (render and run tiers), in parallel
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+$(CHECKOV):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+
+test: install $(CHECKOV) ## the whole test suite (render and run tiers), in parallel
+	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 lint: install ## ruff lint and format check of our own code
 	$(BIN)/ruff check src tests hooks

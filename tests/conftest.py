@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,16 @@ from mlops_scaffold.render import render_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CANONICAL_ANSWERS: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "answers" / "canonical.yml").read_text())
+
+
+def require(found: object, what: str) -> None:
+    """A tool the test needs: locally a missing one skips with the install hint; in CI (CI=true)
+    it fails, so a missing install step in .ci/run can never pass as a skipped test."""
+    if found:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI lacks {what}")
+    pytest.skip(f"needs {what}")
 
 
 def answers_with(**overrides: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, answers_with
+from conftest import REPO_ROOT, answers_with, require
 
 from mlops_scaffold.checks import iac, run_checks
 from mlops_scaffold.naming import DERIVED_NAMES
@@ -124,8 +124,7 @@ INSTALL_CHECKOV = (
 
 def _checkov_or_skip() -> str:
     binary = iac.checkov_binary()
-    if binary is None:
-        pytest.skip(f"checkov not installed: {INSTALL_CHECKOV}")
+    require(binary, f"checkov: {INSTALL_CHECKOV}")
     return binary
 
 
@@ -381,8 +380,7 @@ def _pipeline_scripts(path: Path) -> list[str]:
 
 def test_pipeline_scripts_pass_shellcheck(iac_render) -> None:
     shellcheck = shutil.which("shellcheck")
-    if shellcheck is None:
-        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    require(shellcheck, "shellcheck (apt-get install shellcheck)")
     seen: set[str] = set()
     for combo in COMBINATIONS:
         project = iac_render(combo)

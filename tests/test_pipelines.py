@@ -12,18 +12,15 @@ from __future__ import annotations
 import itertools
 import re
 import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mlops_scaffold import fast_jinja
 from mlops_scaffold.checks import pipelines
 from mlops_scaffold.checks.base import Finding
-from mlops_scaffold.matrix import full_answers, valid_combinations
-from mlops_scaffold.render import render_project
+from mlops_scaffold.matrix import valid_combinations
 
 # --- the combinations ---------------------------------------------------------------------------
 
@@ -169,40 +166,6 @@ def test_static_guarantees_hold(
     label = combination_id(combination)
     findings = remaining_findings(*pairwise_projects[label])
     assert not findings, f"{label}:\n" + "\n".join(map(str, findings))
-
-
-@pytest.mark.matrix
-def test_static_guarantees_hold_for_every_combination(
-    request: pytest.FixtureRequest, template_snapshot: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """All 672 combinations; run with `-m matrix` (skipped otherwise). The render tier of
-    test_matrix.py runs these checks too once they are in ALL_CHECKS; this test adds the contract
-    stand-ins and validates the schemas of every combination in one check-jsonschema run."""
-    if "matrix" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("the full matrix runs with -m matrix")
-    fast_jinja.enable()
-    started = time.monotonic()
-    projects = {}
-    for combination in valid_combinations():
-        project = tmp_path_factory.mktemp("matrix") / "project"
-        render_project(project, full_answers(combination), template=template_snapshot)
-        seed_contract(project)
-        projects[project] = combination.id
-    rendered = time.monotonic()
-    schema = pipelines.schema_findings(list(projects))
-    failures = [
-        f"{label}: {finding}"
-        for project, label in projects.items()
-        for finding in remaining_findings(project, schema[project])
-    ]
-    print(
-        f"{len(projects)} combinations: rendered in {rendered - started:.0f}s, "
-        f"checked in {time.monotonic() - rendered:.0f}s"
-    )
-    assert not failures, "\n".join(failures)
-
-
-# --- a broken rendering is caught, one line naming file and line --------------------------------
 
 
 def _insert_after(path: Path, anchor: str, text: str) -> int:

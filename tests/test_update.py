@@ -328,7 +328,8 @@ DRIFT = {
 def test_drift_check_validates_and_reports_a_newer_release(
     generate: Callable[..., Path], tmp_path: Path, platform: str
 ) -> None:
-    pytest.importorskip("check_jsonschema")
+    import check_jsonschema  # noqa: F401  (a dependency of mlops-scaffold)
+
     project = generate(V1, tmp_path / "project", ci_platform=platform)
     relative, schema = DRIFT[platform]
     pipeline = project / relative
