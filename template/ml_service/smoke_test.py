@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from typing import Any
 
 SAMPLE = {"data": [list(range(1, 11)), list(range(10, 0, -1))]}
@@ -52,7 +53,11 @@ def smoke_test(
     traceparent: str | None = None,
 ) -> list[float]:
     """POST the sample to `url` and return the predictions; SmokeTestFailed on a wrong answer."""
-    headers = {"Content-Type": "application/json", "traceparent": traceparent or new_traceparent()}
+    headers = {
+        "Content-Type": "application/json",
+        "traceparent": traceparent or new_traceparent(),
+        "x-ms-client-request-id": str(uuid.uuid4()),
+    }
     if key:
         headers["Authorization"] = f"Bearer {key}"
     body = json.dumps(SAMPLE).encode()

@@ -19,7 +19,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
-        Handler.seen.append({"headers": dict(self.headers), "body": json.loads(self.rfile.read(length))})
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        Handler.seen.append({"headers": headers, "body": json.loads(self.rfile.read(length))})
         status, body = Handler.answer
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -46,7 +47,7 @@ def test_sends_the_sample_with_traceparent_and_key(server: str) -> None:
     request = Handler.seen[0]
     assert request["body"] == {"data": [list(range(1, 11)), list(range(10, 0, -1))]}
     assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-01", request["headers"]["traceparent"])
-    assert request["headers"]["Authorization"] == "Bearer secret"
+    assert request["headers"]["authorization"] == "Bearer secret"
 
 
 def test_accepts_an_answer_wrapped_in_a_json_string(server: str) -> None:

@@ -18,6 +18,8 @@ import numpy as np
 from azureml_inference_server_http.api.aml_response import AMLResponse
 
 model: Any = None
+# Where the caller's request id may be: Azure ML's front end, the original's header, the smoke test's.
+REQUEST_ID_HEADERS = ("x-request-id", "x-ms-request-id", "x-ms-client-request-id")
 
 
 class BadRequest(ValueError):
@@ -58,7 +60,7 @@ def parse_request(raw_data: str | bytes, n_features: int) -> np.ndarray:
 
 def log_request(headers: dict[str, str], predictions: int, error: str | None = None) -> None:
     line = {
-        "RequestId": headers.get("x-ms-request-id") or headers.get("x-request-id", ""),
+        "RequestId": next((headers[name] for name in REQUEST_ID_HEADERS if headers.get(name)), ""),
         "TraceParent": headers.get("traceparent", ""),
         "NumberOfPredictions": predictions,
     }

@@ -59,13 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     model_output = Path(args.model_output)
     model_output.mkdir(parents=True, exist_ok=True)
     signature = infer_signature(data["test"]["X"], model.predict(data["test"]["X"]))
-    mlflow.sklearn.save_model(model, str(model_output), signature=signature)
+    # Explicit requirements: inferring them would import the model in a subprocess (slow, same answer).
+    requirements = mlflow.sklearn.get_default_pip_requirements()
+    mlflow.sklearn.save_model(model, str(model_output), signature=signature, pip_requirements=requirements)
 
     metrics_output = Path(args.metrics_output)
     metrics_output.mkdir(parents=True, exist_ok=True)
     (metrics_output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (metrics_output / "run.json").write_text(json.dumps({"run_id": run_id}, indent=2) + "\n")
-    print(f"Trained {model!r} on {len(data['train']['y'])} rows: mse {metrics['mse']:.2f} on {len(data['test']['y'])} test rows")
+    rows = {name: len(split["y"]) for name, split in data.items()}
+    print(f"Trained {model!r} on {rows['train']} rows: mse {metrics['mse']:.2f} on {rows['test']} test rows")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Downloads the production model (the `production` alias) so a local server can load it.
 
-    python -m <package>.util.production_model --model-name NAME --output DIR
+Usage: python -m <package>.util.production_model --model-name NAME --output DIR
 """
 
 from __future__ import annotations
