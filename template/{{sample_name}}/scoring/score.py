@@ -40,6 +40,8 @@ def init() -> None:
 
 def parse_request(raw_data: str | bytes, n_features: int) -> np.ndarray:
     """The feature matrix of a request, or BadRequest saying what is wrong with it."""
+    if not raw_data:
+        raise BadRequest("the request body is empty: send JSON with Content-Type: application/json")
     try:
         payload = json.loads(raw_data)
     except (TypeError, ValueError):
