@@ -23,6 +23,15 @@ MARKER = ".requirements.txt"
 
 def project_venv(requirements: Path, cache: Path = CACHE) -> Path:
     """The cached venv for `requirements`, created (and pip-installed) on first use."""
+    try:  # the package's own shared-venv helper, when this checkout has it: one cache for everyone
+        from mlops_scaffold.venvs import ensure_venv
+    except ImportError:
+        pass
+    else:
+        target = ensure_venv(f"{sys.version_info.major}.{sys.version_info.minor}", requirements)
+        if not (target / MARKER).is_file():
+            shutil.copyfile(requirements, target / MARKER)
+        return target
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:16]
     target = cache / digest
     if (target / MARKER).is_file():
