@@ -24,11 +24,11 @@ MARKER = ".requirements.txt"
 def project_venv(requirements: Path, cache: Path = CACHE) -> Path:
     """The cached venv for `requirements`, created (and pip-installed) on first use."""
     try:  # the package's own shared-venv helper, when this checkout has it: one cache for everyone
-        from mlops_scaffold.venvs import ensure_venv
+        from mlops_scaffold import venvs
     except ImportError:
-        pass
-    else:
-        target = ensure_venv(f"{sys.version_info.major}.{sys.version_info.minor}", requirements)
+        venvs = None
+    if venvs is not None and Path(venvs.__file__).resolve().is_relative_to(REPO_ROOT):
+        target = venvs.ensure_venv(f"{sys.version_info.major}.{sys.version_info.minor}", requirements, cache.parent)
         if not (target / MARKER).is_file():
             shutil.copyfile(requirements, target / MARKER)
         return target
