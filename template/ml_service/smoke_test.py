@@ -37,7 +37,7 @@ def check_result(payload: Any, expected: int) -> list[float]:
         payload = json.loads(payload)
     result = payload.get("result") if isinstance(payload, dict) else None
     if not isinstance(result, list) or len(result) != expected:
-        raise SmokeTestFailed(f"expected {{'result': [{expected} numbers]}}, got {payload!r}")
+        raise SmokeTestFailed(f'expected a JSON object with "result": a list of {expected} numbers, got {payload!r}')
     if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in result):
         raise SmokeTestFailed(f"the predictions are not all numbers: {result!r}")
     return result
