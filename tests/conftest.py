@@ -69,6 +69,22 @@ def render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path) ->
     return _render
 
 
+@pytest.fixture(scope="session")
+def project_venv(render: Callable[..., Path]) -> Path:
+    """The shared venv with a generated project's requirements (Python 3.11, the default), built
+    once per requirements content; checks that run project code (the Azure ML dry run) use it."""
+    from mlops_scaffold.venvs import ensure_venv
+
+    venv = ensure_venv(CANONICAL_ANSWERS["python_version"], render() / "requirements.txt")
+    os.environ["MLOPS_SCAFFOLD_PROJECT_PYTHON"] = str(venv / "bin" / "python")
+    return venv
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _project_python(project_venv: Path) -> None:
+    """`mlops-scaffold check` runs the project's Azure ML dry run: every test gets that Python."""
+
+
 @pytest.fixture
 def render_copy(render: Callable[..., Path], tmp_path: Path) -> Callable[..., Path]:
     """Like `render`, but the project is a private copy the test may change."""

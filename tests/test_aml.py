@@ -38,35 +38,17 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def with_ml_stand_ins(project: Path) -> Path:
-    """Minimal stand-ins for the ML package files ml_service reads (conda files, sample data,
-    the R script), written only where the rendered project does not have them yet."""
-    sample_name = yaml.safe_load((project / ".copier-answers.yml").read_text())["sample_name"]
-    conda = "name: {}\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n      - scikit-learn\n"
-    stand_ins = {
-        "environments/train.yml": conda.format("train"),
-        "environments/score.yml": conda.format("score"),
-        "data/diabetes.csv": "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6,Y\n0,0,0,0,0,0,0,0,0,0,151\n",
-        "data/weight_data.csv": "height,weight\n150,50\n180,80\n",
-        f"{sample_name}/training/R/r_train.r": 'cat("stand-in\\n")\n',
-    }
-    for relative, text in stand_ins.items():
-        path = project / relative
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    return project
-
-
 @pytest.fixture(scope="module")
-def projects(tmp_path_factory: pytest.TempPathFactory, render: Callable[..., Path]) -> dict[str, Path]:
-    """One private, stand-in-completed copy of each combination's rendering."""
+def projects(
+    tmp_path_factory: pytest.TempPathFactory, render: Callable[..., Path], project_venv: Path
+) -> dict[str, Path]:
+    """One private copy of each combination's rendering (project_venv: the dry run needs azure-ai-ml)."""
 
     copies = {}
     for name, overrides in COMBINATIONS.items():
         dest = tmp_path_factory.mktemp("aml") / "project"
         shutil.copytree(render(**overrides), dest, symlinks=True)
-        copies[name] = with_ml_stand_ins(dest)
+        copies[name] = dest
     return copies
 
 

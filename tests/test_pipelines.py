@@ -59,47 +59,6 @@ def combination_id(combination: dict[str, Any]) -> str:
     return "-".join([*flags, f"py{combination['python_version']}"])
 
 
-# --- contract stand-ins -------------------------------------------------------------------------
-
-# The entry points the pipelines call (common brief, "the contract between areas"). The real modules
-# come from the aml branch (issue 4) and the Makefile from issue 3; until those are merged, a
-# rendering without ml_service/ (or without a Makefile) gets these stand-ins in its private copy, so
-# the checks run against the contract. Once the real files render, nothing is seeded and the checks
-# see the real code.
-CONTRACT_MODULES = (
-    "ml_service/__init__.py",
-    "ml_service/pipelines/__init__.py",
-    "ml_service/pipelines/run_training.py",
-    "ml_service/pipelines/run_batch_scoring.py",
-    "ml_service/pipelines/run_r_training.py",
-    "ml_service/deploy/__init__.py",
-    "ml_service/deploy/aci.py",
-    "ml_service/deploy/aks.py",
-    "ml_service/deploy/webapp.py",
-    "ml_service/deploy/online_endpoint.py",
-    "ml_service/deploy/canary.py",
-    "ml_service/smoke_test.py",
-    "ml_service/dry_run.py",
-)
-CONTRACT_MAKE_TARGETS = ("install", "lint", "test", "train", "serve", "smoke-test", "batch-score", "train-r")
-
-
-def seed_contract(project: Path) -> None:
-    """Write the contract's stand-ins into a private copy that lacks the real ones."""
-    if not (project / "ml_service").exists():
-        for module in CONTRACT_MODULES:
-            path = project / module
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text('"""Stand-in for the contract module (see tests/test_pipelines.py)."""\n')
-        # The contract: settings read the env vars named exactly as in variables.py.
-        names = pipelines.documented_variables(project)
-        reads = "".join(f'    "{name}": os.environ.get("{name}"),\n' for name in names)
-        (project / "ml_service" / "settings.py").write_text(f"import os\n\nSETTINGS = {{\n{reads}}}\n")
-    if not (project / "Makefile").exists():
-        rules = "".join(f"{target}:\n\t@true\n" for target in CONTRACT_MAKE_TARGETS)
-        (project / "Makefile").write_text(f".PHONY: {' '.join(CONTRACT_MAKE_TARGETS)}\n{rules}")
-
-
 def run_checks(project: Path) -> list[Finding]:
     findings: list[Finding] = []
     for check in pipelines.CHECKS:
@@ -108,9 +67,7 @@ def run_checks(project: Path) -> list[Finding]:
 
 
 def render_checked(render_copy: Callable[..., Path], **answers: Any) -> Path:
-    project = render_copy(**answers)
-    seed_contract(project)
-    return project
+    return render_copy(**answers)
 
 
 # --- every axis value and every pair ------------------------------------------------------------
@@ -130,14 +87,13 @@ def test_pairwise_cover_is_complete() -> None:
 def checked_copies(
     render: Callable[..., Path], tmp_path_factory: pytest.TempPathFactory, combinations: list[dict[str, Any]]
 ) -> dict[str, tuple[Path, list[Finding]]]:
-    """Each combination rendered into a private copy with the contract stand-ins, with its schema
+    """Each combination rendered into a private copy with its schema
     findings (one check-jsonschema run per schema for all of them: per project it costs ~1 s)."""
     projects = {}
     for combination in combinations:
         source = render(**combination)
         project = tmp_path_factory.mktemp("checked") / source.name
         shutil.copytree(source, project, symlinks=True)
-        seed_contract(project)
         projects[combination_id(combination)] = project
     schema = pipelines.schema_findings(list(projects.values()))
     return {label: (project, schema[project]) for label, project in projects.items()}

@@ -52,7 +52,8 @@ def ensure_venv(python_version: str, requirements: Path, cache_root: Path = CACH
     """The shared venv for this Python version and requirements file, created on first use."""
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
     venv = cache_root / "venvs" / f"py{python_version}-{digest}"
-    ready = venv / ".ready"
+    # The generated Makefile's `make install` is a no-op when this copy equals requirements.txt.
+    ready = venv / ".requirements.txt"
     with file_lock(cache_root / "venvs" / f".py{python_version}-{digest}.lock"):
         if ready.is_file():
             return venv
@@ -62,5 +63,5 @@ def ensure_venv(python_version: str, requirements: Path, cache_root: Path = CACH
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
         subprocess.run([*pip, "-r", str(requirements)], check=True)
-        ready.write_text(digest)
+        shutil.copyfile(requirements, ready)
     return venv

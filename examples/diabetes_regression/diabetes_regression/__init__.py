@@ -1,0 +1,1 @@
+"""The ML code, one folder per lifecycle stage: training, evaluate, register, scoring."""

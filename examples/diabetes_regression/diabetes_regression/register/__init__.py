@@ -1,0 +1,1 @@
+"""Registration: registers the model in the MLflow registry when the evaluation decided so."""

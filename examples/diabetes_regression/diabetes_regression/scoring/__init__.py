@@ -1,0 +1,1 @@
+"""Scoring: the online scoring script and, when selected, batch scoring."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the steps: the data contract, MLflow tracking and the model registry."""

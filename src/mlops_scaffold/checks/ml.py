@@ -1,0 +1,112 @@
+"""Checks of the generated ML project (issue 3): the step scripts of the contract are where the
+pipelines call them, the Makefile has the local-loop targets, and every environment is pinned."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from mlops_scaffold.checks.base import Finding, reads
+
+ANSWERS_FILE = ".copier-answers.yml"
+_PIN = re.compile(r"^[A-Za-z0-9_.\[\],-]+==[^=\s;]+(\s*;.*)?$")
+
+
+def _answers(project: Path) -> dict:
+    path = project / ANSWERS_FILE
+    return yaml.safe_load(path.read_text()) or {} if path.is_file() else {}
+
+
+@reads(ANSWERS_FILE, "*/training/**", "*/evaluate/**", "*/register/**", "*/scoring/**", "*/parameters.json", "data/**")
+def contract_files(project: Path) -> list[Finding]:
+    """The files other areas and the pipelines call, for these answers."""
+    answers = _answers(project)
+    sample = answers.get("sample_name", "diabetes_regression")
+    expected = [
+        f"{sample}/training/train.py",
+        f"{sample}/training/train_step.py",
+        f"{sample}/evaluate/evaluate_step.py",
+        f"{sample}/register/register_step.py",
+        f"{sample}/scoring/score.py",
+        f"{sample}/parameters.json",
+        "ml_service/smoke_test.py",
+        "data/diabetes.csv",
+    ]
+    if answers.get("batch_scoring", True):
+        expected += [f"{sample}/scoring/batch_score.py", f"{sample}/scoring/copy_output.py"]
+    if answers.get("r_training", "none") != "none":
+        expected += [f"{sample}/training/R/r_train.r", "data/weight_data.csv"]
+    findings = [Finding(path, None, "missing (the pipelines and Makefile call it)") for path in expected]
+    findings = [finding for finding in findings if not (project / finding.path).is_file()]
+    parameters = project / sample / "parameters.json"
+    if parameters.is_file():
+        try:
+            alpha = json.loads(parameters.read_text())["training"]["alpha"]
+            if not isinstance(alpha, (int, float)):
+                findings.append(Finding(f"{sample}/parameters.json", None, "training.alpha must be a number"))
+        except (ValueError, KeyError, TypeError):
+            findings.append(Finding(f"{sample}/parameters.json", None, "needs JSON with training.alpha"))
+    return findings
+
+
+@reads(ANSWERS_FILE, "Makefile")
+def makefile_targets(project: Path) -> list[Finding]:
+    """The local-loop targets, and VENV overridable (test harnesses point it at a shared venv)."""
+    path = project / "Makefile"
+    if not path.is_file():
+        return [Finding("Makefile", None, "missing")]
+    text = path.read_text()
+    answers = _answers(project)
+    targets = ["install", "lint", "test", "train", "serve", "smoke-test"]
+    if answers.get("batch_scoring", True):
+        targets.append("batch-score")
+    if answers.get("r_training", "none") != "none":
+        targets.append("train-r")
+    findings = [
+        Finding("Makefile", None, f"no `{target}` target")
+        for target in targets
+        if not re.search(rf"^{re.escape(target)}:", text, re.MULTILINE)
+    ]
+    if not re.search(r"^VENV \?= ", text, re.MULTILINE):
+        findings.append(Finding("Makefile", None, "VENV must be overridable (`VENV ?= .venv`)"))
+    return findings
+
+
+@reads(ANSWERS_FILE, "requirements.txt", "environments/*.yml")
+def environments_pinned(project: Path) -> list[Finding]:
+    """requirements.txt and the conda environments pin every package (==) and the answered Python."""
+    findings = []
+    requirements = project / "requirements.txt"
+    if requirements.is_file():
+        for number, line in enumerate(requirements.read_text().splitlines(), start=1):
+            line = line.strip()
+            if line and not line.startswith("#") and not _PIN.match(line):
+                findings.append(Finding("requirements.txt", number, f"not pinned with ==: {line}"))
+    else:
+        findings.append(Finding("requirements.txt", None, "missing"))
+    python_version = str(_answers(project).get("python_version", ""))
+    for name in ("train.yml", "score.yml"):
+        relative = f"environments/{name}"
+        path = project / relative
+        if not path.is_file():
+            findings.append(Finding(relative, None, "missing"))
+            continue
+        try:
+            dependencies = (yaml.safe_load(path.read_text()) or {}).get("dependencies", [])
+        except yaml.YAMLError as error:
+            findings.append(Finding(relative, None, f"not valid YAML: {error}"))
+            continue
+        pythons = [item for item in dependencies if isinstance(item, str) and item.startswith("python=")]
+        if python_version and pythons != [f"python={python_version}"]:
+            findings.append(Finding(relative, None, f"must pin python={python_version}, has {pythons}"))
+        for item in dependencies:
+            for package in item.get("pip", []) if isinstance(item, dict) else []:
+                if not _PIN.match(package):
+                    findings.append(Finding(relative, None, f"pip package not pinned with ==: {package}"))
+    return findings
+
+
+CHECKS = [contract_files, makefile_targets, environments_pinned]

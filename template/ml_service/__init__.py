@@ -1,0 +1,1 @@
+"""Azure ML orchestration and service helpers: pipelines, deployments and the smoke-test client."""

@@ -1,0 +1,38 @@
+"""Downloads the production model (the `production` alias) so a local server can load it.
+
+Usage: python -m <package>.util.production_model --model-name NAME --output DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import mlflow
+
+from . import tracking
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model-name", required=True)
+    parser.add_argument("--output", required=True, help="folder to download the model into (replaced)")
+    args = parser.parse_args(argv)
+
+    client = tracking.configure()
+    version = tracking.production_version(client, args.model_name)
+    if version is None:
+        print(f"error: {args.model_name} has no production model yet; run `make train` first", file=sys.stderr)
+        return 1
+    output = Path(args.output)
+    shutil.rmtree(output, ignore_errors=True)
+    output.mkdir(parents=True)
+    mlflow.artifacts.download_artifacts(f"models:/{args.model_name}/{version.version}", dst_path=str(output))
+    print(f"Production model: {args.model_name} version {version.version} in {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""The generated projects' local loop, run for real: make install, lint, test, train, smoke-test,
+batch-score (and train-r), in one shared, cached venv (the `project_venv` fixture)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def venv(project_venv: Path) -> Path:
+    return project_venv
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make(project: Path, venv: Path, *targets: str) -> str:
+    """Run `make targets` in `project` with the shared venv; the output, or a failure that shows it."""
+    command = ["make", *targets, f"VENV={venv}", f"PORT={free_port()}"]
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"`{' '.join(command)}` failed in {project}:\n{output[-6000:]}"
+    return output
+
+
+def test_default_project_runs_the_local_loop(render_copy: Callable[..., Path], venv: Path) -> None:
+    project = render_copy()
+    output = make(project, venv, "install", "lint", "test", "train", "smoke-test", "batch-score")
+    assert "already has requirements.txt installed" in output
+    model = json.loads((project / "outputs" / "train" / "model.json").read_text())
+    assert model == {
+        "registered": True,
+        "name": "diabetes_regression_model",
+        "version": "1",
+        "reason": "first model: there is no production model to compare with",
+    }
+    assert "Smoke test passed" in output
+    predictions = (project / "outputs" / "batch" / "diabetes_scoring_output.csv").read_text().splitlines()
+    assert predictions[0] == "file,row,prediction"
+    assert len(predictions) == 443
+
+    again = make(project, venv, "train")
+    assert "Model was not registered for this run: new mse" in again
+    assert "is not better than production mse" in again
+    assert json.loads((project / "outputs" / "train" / "model.json").read_text())["registered"] is False
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript is not installed (apt install r-base-core)")
+def test_renamed_sample_with_r_training(render_copy: Callable[..., Path], venv: Path) -> None:
+    """One rendering covers two answers (to keep the suite short): sample_name renames the package,
+    its imports and the R script's path, and r_training=aml adds an R model that Rscript really trains."""
+    project = render_copy(sample_name="churn_model", r_training="aml")
+    assert (project / "churn_model" / "training" / "R" / "r_train.r").is_file()
+    assert not (project / "diabetes_regression").exists()
+    output = make(project, venv, "install", "lint", "test", "train-r")
+    assert "test_r_train.py .." in output
+    assert "Trained lm(weight ~ height) on 15 rows" in output
+    assert (project / "outputs" / "r" / "model.rds").stat().st_size > 0
