@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT
@@ -13,7 +12,7 @@ from conftest import REPO_ROOT
 from mlops_scaffold import fast_jinja
 from mlops_scaffold.cli import main
 from mlops_scaffold.matrix import full_answers, valid_combinations
-from mlops_scaffold.matrix_runner import check_combination, report, run_render_tier, snapshot_template
+from mlops_scaffold.matrix_runner import report, run_render_tier, snapshot_template
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 
 COMBINATIONS = valid_combinations()
@@ -55,16 +54,19 @@ def test_json_lists_every_combination(capsys):
 
 
 @pytest.fixture(scope="session")
-def matrix_template(tmp_path_factory) -> Path:
+def render_tier(tmp_path_factory) -> dict[str, dict]:
+    """The whole render tier, run once (2 processes; the dry runs batched by their inputs)."""
     fast_jinja.enable()
-    return snapshot_template(REPO_ROOT, tmp_path_factory.mktemp("matrix") / "template")
+    outcomes = run_render_tier(COMBINATIONS, tmp_path_factory.mktemp("render-tier"), jobs=2, cache_dir=CHECK_CACHE)
+    return {outcome.id: outcome for outcome in outcomes}
 
 
+@pytest.mark.xdist_group("render-tier")  # one worker runs the tier; each combination is its own test
 @pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
-def test_render_tier(combination, matrix_template, tmp_path):
-    findings = check_combination(combination, matrix_template, tmp_path / combination.id, CHECK_CACHE)
-    assert not findings, f"combination {combination.id} fails; reproduce: {combination.new_command()}\n" + "\n".join(
-        str(finding) for finding in findings
+def test_render_tier(combination, render_tier):
+    outcome = render_tier[combination.id]
+    assert outcome.passed, f"combination {combination.id} fails; reproduce: {outcome.reproduce}\n" + "\n".join(
+        ([outcome.error] if outcome.error else []) + outcome.findings
     )
 
 

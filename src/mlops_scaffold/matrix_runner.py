@@ -13,11 +13,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from mlops_scaffold.checks import Finding, run_checks
+from mlops_scaffold.checks import ALL_CHECKS, Check, Finding, aml, cache_file, read_cached, run_checks, write_cached
 from mlops_scaffold.manifest import expected_files
 from mlops_scaffold.matrix import Combination, full_answers
 from mlops_scaffold.project_files import iter_files
@@ -70,15 +70,25 @@ def ruff_findings(project: Path) -> list[Finding]:
 
 
 def check_combination(
-    combination: Combination, template_dir: Path, dest: Path, cache_dir: Path | None
+    combination: Combination,
+    template_dir: Path,
+    dest: Path,
+    cache_dir: Path | None,
+    checks: Sequence[Check] = ALL_CHECKS,
 ) -> list[Finding]:
-    """Render one combination into `dest` and return every finding (empty: it passes)."""
+    """Render one combination into `dest` and return every finding of `checks` (empty: it passes)."""
     answers = full_answers(combination)
     render_project(dest, answers, template=template_dir)
     findings = manifest_findings(dest, template_dir, answers)
-    findings += run_checks(dest, cache_dir=cache_dir)
+    findings += run_checks(dest, checks, cache_dir=cache_dir)
     findings += ruff_findings(dest)
     return findings
+
+
+# The Azure ML dry run imports azure-ai-ml: seconds per project. The render tier runs it apart,
+# once per distinct input (its cache key) and many projects per interpreter.
+DEFERRED_CHECK = aml.dry_run_loads
+IMMEDIATE_CHECKS = tuple(check for check in ALL_CHECKS if check is not DEFERRED_CHECK)
 
 
 @dataclass
@@ -89,6 +99,7 @@ class Outcome:
     seconds: float
     findings: list[str] = field(default_factory=list)
     error: str | None = None
+    pending: str | None = None  # cache file of the deferred dry run, when it has yet to run
 
     @property
     def passed(self) -> bool:
@@ -101,18 +112,49 @@ def _worker_init() -> None:
     fast_jinja.enable()
 
 
-def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_dir: Path | None) -> Outcome:
+def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_dir: Path) -> Outcome:
+    """Render and check one combination; the rendering stays when its dry run is still pending."""
     started = time.perf_counter()
     dest = workdir / combination.id
     outcome = Outcome(combination.id, dict(combination.answers), combination.new_command(), 0.0)
     try:
-        outcome.findings = [str(finding) for finding in check_combination(combination, template_dir, dest, cache_dir)]
+        findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
+        cached = cache_file(DEFERRED_CHECK, dest, cache_dir)
+        deferred = read_cached(cached)
+        if deferred is None:
+            outcome.pending = str(cached)
+        else:
+            findings += deferred
+        outcome.findings = [str(finding) for finding in findings]
     except Exception as error:  # a crash in one combination is that combination's failure
         outcome.error = f"{type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}"
-    finally:
+    if outcome.pending is None:
         shutil.rmtree(dest, ignore_errors=True)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _run_deferred(outcomes: Sequence[Outcome], workdir: Path, jobs: int) -> None:
+    """The pending dry runs: one per distinct cache key, split over `jobs` interpreters."""
+    by_key: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        if outcome.pending:
+            by_key.setdefault(outcome.pending, []).append(outcome)
+    representatives = {key: workdir / group[0].id for key, group in by_key.items()}
+    keys = list(representatives)
+    chunks = [keys[index::jobs] for index in range(jobs) if keys[index::jobs]]
+    with ThreadPoolExecutor(max_workers=max(len(chunks), 1)) as pool:
+        results = pool.map(lambda chunk: aml.dry_run_many([representatives[key] for key in chunk]), chunks)
+        for chunk, found in zip(chunks, results, strict=True):
+            for key in chunk:
+                findings = found[representatives[key]]
+                write_cached(Path(key), findings)
+                for outcome in by_key[key]:
+                    outcome.findings += [str(finding) for finding in findings]
+    for outcome in outcomes:
+        if outcome.pending:
+            shutil.rmtree(workdir / outcome.id, ignore_errors=True)
+            outcome.pending = None
 
 
 class Progress:
@@ -153,6 +195,7 @@ def run_render_tier(
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Render and check every combination with `jobs` processes; outcomes in combination order."""
+    cache_dir = cache_dir or workdir / "_cache"
     template_dir = snapshot_template(source, workdir / "_template")
     outcomes: dict[str, Outcome] = {}
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
@@ -162,7 +205,9 @@ def run_render_tier(
             outcomes[outcome.id] = outcome
             if on_outcome:
                 on_outcome(outcome)
-    return [outcomes[combination.id] for combination in combinations]
+    ordered = [outcomes[combination.id] for combination in combinations]
+    _run_deferred(ordered, workdir, jobs)
+    return ordered
 
 
 def report(outcomes: Sequence[Outcome], seconds: float) -> dict:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 from mlops_scaffold.checks import aml, iac, ml, pipelines, rendering
-from mlops_scaffold.checks.base import Check, Finding, reads
+from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads
 
 ALL_CHECKS: tuple[Check, ...] = (*rendering.CHECKS, *ml.CHECKS, *pipelines.CHECKS, *iac.CHECKS, *aml.CHECKS)
 
@@ -29,28 +30,37 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-def content_key(project: Path, patterns: Iterable[str], salt: str = "") -> str:
-    """A hash of the files under `project` matching `patterns`: names and contents."""
-    digest = hashlib.sha256(salt.encode())
-    files = sorted({path for pattern in patterns for path in project.glob(pattern) if path.is_file()})
-    for path in files:
-        digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+def cache_file(check: Check, project: Path, cache_dir: Path) -> Path | None:
+    """Where the check's findings for this project's inputs are cached; None for an uncached check."""
+    if hasattr(check, "cache_key"):
+        inputs = check.cache_key(project)
+    elif hasattr(check, "reads"):
+        inputs = content_key(project, check.reads)
+    else:
+        return None
+    key = hashlib.sha256(f"{check.__module__}.{check.__qualname__}:{_code_version()}:{inputs}".encode()).hexdigest()
+    return cache_dir / f"{key}.json"
+
+
+def read_cached(path: Path) -> list[Finding] | None:
+    return [Finding(**row) for row in json.loads(path.read_text())] if path.is_file() else None
+
+
+def write_cached(path: Path, findings: list[Finding]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")  # atomic for parallel writers
+    temporary.write_text(json.dumps([finding.__dict__ for finding in findings]))
+    temporary.replace(path)
 
 
 def _run_one(check: Check, project: Path, cache_dir: Path | None) -> list[Finding]:
-    patterns = getattr(check, "reads", None)
-    if cache_dir is None or patterns is None:
+    cached = cache_file(check, project, cache_dir) if cache_dir is not None else None
+    if cached is None:
         return check(project)
-    key = content_key(project, patterns, salt=f"{check.__module__}.{check.__qualname__}:{_code_version()}")
-    cached = cache_dir / f"{key}.json"
-    if cached.is_file():
-        return [Finding(**row) for row in json.loads(cached.read_text())]
-    findings = check(project)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = cached.with_suffix(f".{id(findings)}.tmp")
-    temporary.write_text(json.dumps([finding.__dict__ for finding in findings]))
-    temporary.replace(cached)
+    findings = read_cached(cached)
+    if findings is None:
+        findings = check(project)
+        write_cached(cached, findings)
     return findings
 
 
@@ -62,4 +72,4 @@ def run_checks(project: Path, checks: Iterable[Check] = ALL_CHECKS, cache_dir: P
     return sorted(findings, key=lambda finding: (finding.path, finding.line or 0, finding.message))
 
 
-__all__ = ["ALL_CHECKS", "Check", "Finding", "content_key", "reads", "run_checks"]
+__all__ = ["ALL_CHECKS", "Check", "Finding", "content_key", "keyed_by", "reads", "run_checks"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from mlops_scaffold.checks.base import Finding
+from mlops_scaffold.checks.base import Finding, content_key, keyed_by
 
 DRY_RUN_OUTPUT = "build/aml"  # what `make aml-dry-run` writes; the check writes to a temporary folder
 SCHEMA_ROOT = "https://azuremlschemas.azureedge.net/latest/"
@@ -81,11 +82,132 @@ def _answers(project: Path) -> dict[str, Any]:
     return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
 
 
+# The same, for many projects in one process: azure.ai.ml is imported once, and each project's
+# own modules (ml_service, its ML package) are dropped from sys.modules before the next one.
+_BATCH_SCRIPT = """
+import contextlib, io, json, os, sys, traceback, warnings
+from pathlib import Path
+warnings.simplefilter("ignore")
+import yaml
+import azure.ai.ml as aml
+jobs, loaders = json.loads(Path(sys.argv[1]).read_text()), json.loads(sys.argv[2])
+report = {}
+for project, output, dotenv in jobs:
+    for name in [n for n, m in sys.modules.items() if (getattr(m, "__file__", None) or "").startswith(project)]:
+        del sys.modules[name]
+    sys.path.insert(0, project)
+    os.chdir(project)
+    os.environ["ML_SERVICE_DOTENV"] = dotenv
+    results, error = {}, None
+    try:
+        from ml_service.dry_run import main
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main(["--output", output])
+        if code:
+            error = f"dry run exited {code}"
+    except SystemExit as exit_:
+        error = f"dry run exited {exit_.code}"
+    except Exception:
+        error = traceback.format_exc().strip().splitlines()[-1]
+    finally:
+        sys.path.remove(project)
+    if error is None:
+        for path in sorted(Path(output).rglob("*.yml")):
+            name, kind = path.relative_to(output).as_posix(), ""
+            try:
+                schema = yaml.safe_load(path.read_text(encoding="utf-8")).get("$schema", "")
+                kind = schema.rsplit("/", 1)[-1].split(".")[0]
+                if kind not in loaders:
+                    results[name] = f"no azure.ai.ml loader for $schema {schema!r}"
+                    continue
+                getattr(aml, loaders[kind])(path)
+                results[name] = None
+            except Exception as exc:
+                detail = " ".join(str(exc).split())[:400]
+                results[name] = f"{loaders.get(kind, 'load')} failed: {type(exc).__name__}: {detail}"
+    report[project] = {"error": error, "results": results}
+print(json.dumps(report))
+"""
+
+
+def dry_run_many(projects: list[Path], python: str | None = None) -> dict[Path, list[Finding]]:
+    """dry_run_loads for many projects in one interpreter (the matrix's fast path)."""
+    if not projects:
+        return {}
+    findings: dict[Path, list[Finding]] = {}
+    with tempfile.TemporaryDirectory(prefix="aml-batch-") as folder:
+        jobs = []
+        for index, project in enumerate(projects):
+            if not (project / "ml_service" / "dry_run.py").is_file():
+                findings[project] = [
+                    Finding("ml_service/dry_run.py", None, "missing: `make aml-dry-run` has nothing to run")
+                ]
+                continue
+            dotenv = Path(folder) / f"{index}.env"
+            dotenv.write_text(dry_run_settings(project), encoding="utf-8")
+            jobs.append([str(project.resolve()), str(Path(folder) / f"out{index}"), str(dotenv)])
+        (Path(folder) / "jobs.json").write_text(json.dumps(jobs))
+        environ = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        interpreter = python or project_python(projects[0])
+        result = subprocess.run(
+            [interpreter, "-c", _BATCH_SCRIPT, str(Path(folder) / "jobs.json"), json.dumps(LOADERS)],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        if result.returncode != 0:
+            line = _last_line(result.stderr or result.stdout)
+            return {
+                project: [Finding("ml_service/dry_run.py", None, f"dry run failed: {line}")] for project in projects
+            }
+        report = json.loads(result.stdout.strip().splitlines()[-1])
+        for project, (resolved, output, _) in zip([p for p in projects if p not in findings], jobs, strict=True):
+            entry = report[resolved]
+            if entry["error"]:
+                findings[project] = [Finding("ml_service/dry_run.py", None, f"dry run failed: {entry['error']}")]
+                continue
+            found = [*_schema_lines(Path(output)), *_json_shapes(Path(output))]
+            found += [
+                Finding(f"{DRY_RUN_OUTPUT}/{name}", None, error) for name, error in entry["results"].items() if error
+            ]
+            if not entry["results"]:
+                found.append(Finding(DRY_RUN_OUTPUT, None, "the dry run wrote no YAML"))
+            findings[project] = found
+    return findings
+
+
+def dry_run_settings(project: Path) -> str:
+    """The generated values (.env.example, never a developer's .env) that ml_service reads: lines
+    with a value whose name its code mentions. Values nothing reads cannot change the dry run, so
+    they stay out of it and out of its cache key."""
+    code = "".join(path.read_text(encoding="utf-8") for path in sorted((project / "ml_service").rglob("*.py")))
+    env_example = project / ".env.example"
+    lines = env_example.read_text(encoding="utf-8").splitlines() if env_example.is_file() else []
+    kept = []
+    for line in lines:
+        name, separator, value = line.partition("=")
+        if separator and value and not name.startswith("#") and re.search(rf"\b{re.escape(name)}\b", code):
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+# What the dry run reads: its code, the environments and data it registers, the step scripts.
+DRY_RUN_INPUTS = ("ml_service/**/*.py", "environments/**/*", "data/**/*", "*/*.json", "*/*/*.py", "*/training/R/*")
+
+
+def dry_run_key(project: Path) -> str:
+    return content_key(project, DRY_RUN_INPUTS, salt=dry_run_settings(project))
+
+
 def _run(python: str, args: list[str], project: Path) -> subprocess.CompletedProcess[str]:
     environ = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     environ["PYTHONPATH"] = str(project)
-    environ["ML_SERVICE_DOTENV"] = str(project / ".env.example")  # the generated values, never a developer's .env
-    return subprocess.run([python, *args], cwd=project, env=environ, capture_output=True, text=True, timeout=600)
+    with tempfile.TemporaryDirectory(prefix="aml-settings-") as folder:
+        dotenv = Path(folder) / ".env"
+        dotenv.write_text(dry_run_settings(project), encoding="utf-8")
+        environ["ML_SERVICE_DOTENV"] = str(dotenv)
+        return subprocess.run([python, *args], cwd=project, env=environ, capture_output=True, text=True, timeout=600)
 
 
 def _check_script(project: Path, output: Path, mode: str, python: str | None) -> subprocess.CompletedProcess[str]:
@@ -177,6 +299,7 @@ def _json_shapes(output: Path) -> list[Finding]:
     return findings
 
 
+@keyed_by(dry_run_key)
 def dry_run_loads(project: Path) -> list[Finding]:
     """`make aml-dry-run` succeeds offline and every file it writes loads (check entry point)."""
     with tempfile.TemporaryDirectory(prefix="aml-dry-run-") as folder:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,3 +31,23 @@ def reads(*patterns: str) -> Callable[[Check], Check]:
         return check
 
     return mark
+
+
+def keyed_by(key: Callable[[Path], str]) -> Callable[[Check], Check]:
+    """Declare a function of the project that changes whenever the check's result can change,
+    for checks whose inputs are more than files (reads() is the common case of this)."""
+
+    def mark(check: Check) -> Check:
+        check.cache_key = key  # type: ignore[attr-defined]
+        return check
+
+    return mark
+
+
+def content_key(project: Path, patterns: Iterable[str], salt: str = "") -> str:
+    """A hash of the files under `project` matching `patterns`: names and contents."""
+    digest = hashlib.sha256(salt.encode())
+    files = sorted({path for pattern in patterns for path in project.glob(pattern) if path.is_file()})
+    for path in files:
+        digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
