@@ -1,0 +1,58 @@
+"""Deploying an ARM template with the Azure CLI: the way aci and webapp create their resources.
+
+No registry credentials pass through here: the registry's admin user is disabled, and ACI and
+the web app pull the scoring image with the managed identities the IaC gives AcrPull.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ml_service.settings import Settings
+
+ARM_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+
+
+def template(resources: list[dict[str, Any]], outputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "$schema": ARM_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "resources": resources,
+        "outputs": outputs,
+    }
+
+
+def resource_id_call(resource_type: str, name: str) -> str:
+    """The ARM function call giving a resource's id in the deployment's resource group."""
+    return f"resourceId('{resource_type}', '{name}')"
+
+
+def resource_id(resource_type: str, name: str) -> str:
+    """A resource's id as an ARM expression (a whole property value)."""
+    return f"[{resource_id_call(resource_type, name)}]"
+
+
+def deploy_command(settings: Settings, name: str, template_file: Path) -> list[str]:
+    return [
+        "az",
+        "deployment",
+        "group",
+        "create",
+        "--resource-group",
+        settings.resource_group,
+        "--name",
+        name,
+        "--template-file",
+        str(template_file),
+    ]
+
+
+def deploy_template(settings: Settings, name: str, document: dict[str, Any], runner: Any) -> None:
+    """Write `document` to a file and hand exactly that file to `az deployment group create`."""
+    with tempfile.TemporaryDirectory() as folder:
+        template_file = Path(folder) / f"{name}.json"
+        template_file.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        runner(deploy_command(settings, name, template_file))

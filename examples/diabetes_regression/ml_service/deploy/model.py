@@ -1,0 +1,49 @@
+"""The model a deployment serves: read from the CI pipeline's model.json artifact."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ml_service.cli import run
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    version: str
+
+    @property
+    def reference(self) -> str:
+        """How jobs and deployments point at the registered model."""
+        return f"azureml:{self.name}:{self.version}"
+
+
+def read_model_json(path: Path) -> RegisteredModel | None:
+    """The model named in model.json, or None when the build registered no model."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not data.get("registered", True) or not data.get("version"):
+        return None
+    return RegisteredModel(name=str(data["name"]), version=str(data["version"]))
+
+
+def deploy_main(
+    description: str,
+    deploy: Callable[[RegisteredModel, argparse.Namespace], int],
+    argv: list[str] | None = None,
+    extra: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> int:
+    """The command line every deploy module shares: `--model-json model.json`."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--model-json", type=Path, required=True, help="model.json written by run_training")
+    if extra is not None:
+        extra(parser)
+    args = parser.parse_args(argv)
+    model = read_model_json(args.model_json)
+    if model is None:
+        print(f"Nothing to deploy: {args.model_json} says no model was registered by this build")
+        return 0
+    return run(lambda: deploy(model, args))

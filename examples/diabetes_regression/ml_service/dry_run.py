@@ -1,0 +1,160 @@
+"""Write every Azure ML entity this project creates as YAML with its $schema line, offline:
+no credentials, no network. Databricks runs and ARM/ACR requests are written as JSON.
+
+    python -m ml_service.dry_run --output build/aml
+
+Each YAML loads with azure.ai.ml's loaders (load_job, load_environment, load_compute, ...) and
+can be submitted as is with `az ml <kind> create --file`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from azure.ai.ml.entities import (
+    AmlCompute,
+    AzureBlobDatastore,
+    CommandJob,
+    Data,
+    Environment,
+    KubernetesOnlineDeployment,
+    KubernetesOnlineEndpoint,
+    ManagedOnlineDeployment,
+    ManagedOnlineEndpoint,
+    PipelineJob,
+)
+
+from ml_service.cli import run
+from ml_service.compute import cluster
+from ml_service.data import sample_data_asset
+from ml_service.deploy import aci
+from ml_service.deploy.model import RegisteredModel
+from ml_service.deploy.scoring_image import build_request, image
+from ml_service.environments import scoring_environment, training_environment
+from ml_service.pipelines.batch_scoring import build_batch_scoring_pipeline, scoring_data_asset, scoring_datastores
+from ml_service.pipelines.training import build_training_pipeline
+from ml_service.settings import EXAMPLE_VALUES, PROJECT_ROOT, Settings, load_settings
+
+SCHEMA_ROOT = "https://azuremlschemas.azureedge.net/latest/"
+# Most specific class first: the $schema of each entity kind.
+SCHEMAS: tuple[tuple[type, str], ...] = (
+    (PipelineJob, "pipelineJob.schema.json"),
+    (CommandJob, "commandJob.schema.json"),
+    (Environment, "environment.schema.json"),
+    (AmlCompute, "amlCompute.schema.json"),
+    (Data, "data.schema.json"),
+    (AzureBlobDatastore, "azureBlob.schema.json"),
+    (ManagedOnlineEndpoint, "managedOnlineEndpoint.schema.json"),
+    (ManagedOnlineDeployment, "managedOnlineDeployment.schema.json"),
+    (KubernetesOnlineEndpoint, "kubernetesOnlineEndpoint.schema.json"),
+    (KubernetesOnlineDeployment, "kubernetesOnlineDeployment.schema.json"),
+)
+# The folders the dry run writes; emptied first so no file of an earlier run lingers.
+FOLDERS = (
+    "aci",
+    "canary",
+    "compute",
+    "data",
+    "databricks",
+    "datastores",
+    "deployments",
+    "endpoints",
+    "environments",
+    "jobs",
+    "webapp",
+)
+DRY_RUN_BUILD_ID = "dry-run"
+DRY_RUN_BUILD_URI = "https://example.invalid/build/dry-run"
+
+
+def schema_url(entity: object) -> str:
+    for kind, schema in SCHEMAS:
+        if isinstance(entity, kind):
+            return SCHEMA_ROOT + schema
+    raise TypeError(f"no $schema known for {type(entity).__name__}")
+
+
+def _relative_paths(value: Any, output: Path) -> Any:
+    """Plain data with absolute paths inside the project made relative to the output folder."""
+    if isinstance(value, dict):
+        return {key: _relative_paths(item, output) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_relative_paths(item, output) for item in value]
+    if isinstance(value, str) and value.startswith(str(PROJECT_ROOT)):
+        return Path(os.path.relpath(value, output)).as_posix()
+    return value
+
+
+def entity_document(entity: Any, output: Path) -> dict[str, Any]:
+    """The entity as its YAML document: $schema first, then what azure-ai-ml dumps."""
+    plain = json.loads(json.dumps(entity._to_dict(), default=str))
+    return {"$schema": schema_url(entity), **_relative_paths(plain, output)}
+
+
+def dry_run_settings() -> Settings:
+    """The settings from the environment and .env, else the values this project was generated with
+    (placeholders for the ones you fill in, such as DATABRICKS_HOST)."""
+    fallback = {name: value or f"<{name}>" for name, value in EXAMPLE_VALUES.items()}
+    return load_settings(fallback=fallback)
+
+
+def entities(settings: Settings, model: RegisteredModel) -> Iterator[tuple[str, Any]]:
+    """(relative file path, entity or JSON document) for everything the project creates."""
+    training = training_environment(settings)
+    yield f"compute/{settings.aml_compute_cluster_name}.yml", cluster(settings.training_cluster)
+    yield f"environments/{training.name}.yml", training
+    yield f"data/{settings.dataset_name}.yml", sample_data_asset(settings)
+    yield "jobs/training_pipeline.yml", build_training_pipeline(settings, DRY_RUN_BUILD_ID, DRY_RUN_BUILD_URI)
+    scoring = scoring_environment(settings)
+    yield f"environments/{scoring.name}.yml", scoring
+    yield f"compute/{settings.aml_compute_cluster_name_scoring}.yml", cluster(settings.scoring_cluster)
+    for datastore in scoring_datastores(settings):
+        yield f"datastores/{datastore.name}.yml", datastore
+    yield f"data/{settings.scoring_dataset_name}.yml", scoring_data_asset(settings)
+    yield "jobs/batch_scoring_pipeline.yml", build_batch_scoring_pipeline(settings, model.version)
+    yield "aci/image_build.json", build_request(settings, model)
+    yield "aci/container_group.json", aci.container_group(settings, image(settings, model))
+
+
+def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> list[Path]:
+    """Write every entity under `output`; returns the files written."""
+    output = output.resolve()
+    for folder in FOLDERS:
+        shutil.rmtree(output / folder, ignore_errors=True)
+    written: list[Path] = []
+    for relative, entity in entities(settings, model):
+        path = output / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if type(entity) is dict:  # a request payload (azure-ai-ml nodes are dict subclasses)
+            path.write_text(json.dumps(entity, indent=2) + "\n", encoding="utf-8")
+        else:
+            document = entity_document(entity, path.parent)
+            path.write_text(yaml.safe_dump(document, sort_keys=False, width=120), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=Path("build/aml"), help="folder to write into")
+    parser.add_argument("--model-version", default="1", help="model version the deployments and batch scoring use")
+    args = parser.parse_args(argv)
+
+    def _main() -> int:
+        settings = dry_run_settings()
+        written = write_dry_run(args.output, settings, RegisteredModel(settings.model_name, args.model_version))
+        print(f"Wrote {len(written)} files under {args.output}")
+        return 0
+
+    return run(_main)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
