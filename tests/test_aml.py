@@ -16,6 +16,7 @@ import yaml
 from conftest import require
 
 from mlops_scaffold.checks import aml
+from mlops_scaffold.naming import derived_names
 
 # The fewest renders that cover each target alone, all targets with canary, batch on and off,
 # and both R options (the canonical answers: aci, batch on, no R).
@@ -131,6 +132,29 @@ def test_training_pipeline_runs_train_evaluate_register(dry_runs: dict) -> None:
     register = pipeline["jobs"]["register"]["inputs"]
     assert register["decision_input"]["path"] == "${{parent.jobs.evaluate.outputs.decision}}"
     assert pipeline["compute"] == "azureml:train-cluster"
+
+
+def test_aci_and_web_app_pull_with_the_identities_the_iac_creates(dry_runs: dict, projects: dict) -> None:
+    """The deploy templates name the identity, plan and registry environment_setup creates, and no
+    registry credential: the IaC disables the registry's admin user."""
+    project = projects["all targets+canary"]
+    names = derived_names(yaml.safe_load((project / ".copier-answers.yml").read_text())["base_name"])
+    output = dry_runs["all targets+canary"][0]
+    group_text = (output / "aci" / "container_group.json").read_text()
+    site_text = (output / "webapp" / "web_app.json").read_text()
+    for text in (group_text, site_text):
+        assert "listCredentials" not in text and "password" not in text.lower()
+    (group,) = json.loads(group_text)["resources"]
+    identity = f"[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', '{names['aci_identity_name']}')]"
+    assert group["identity"] == {"type": "UserAssigned", "userAssignedIdentities": {identity: {}}}
+    registry = f"{names['container_registry_name']}.azurecr.io"
+    assert group["properties"]["imageRegistryCredentials"] == [{"server": registry, "identity": identity}]
+    (site,) = json.loads(site_text)["resources"]
+    assert names["app_service_plan_name"] in site["properties"]["serverFarmId"]
+    assert site["properties"]["siteConfig"]["acrUseManagedIdentityCreds"] is True
+    assert site["properties"]["siteConfig"]["linuxFxVersion"].startswith(f"DOCKER|{registry}/")
+    build = json.loads((output / "webapp" / "image_build.json").read_text())
+    assert [name.rsplit(":", 1)[1] for name in build["body"]["imageNames"]] == ["1", "latest"]
 
 
 def test_the_check_reports_broken_files(projects: dict, tmp_path: Path) -> None:

@@ -274,6 +274,27 @@ def test_floating_image_is_caught(render_copy: Callable[..., Path]) -> None:
     assert finding.path == "environment_setup/Dockerfile" and "latest" in finding.message
 
 
+@pytest.mark.parametrize(
+    ("default", "expected"),
+    [("=20250701.v1", None), ("=latest", "(= mcr.microsoft.com/azureml/"), ("", "has no default")],
+)
+def test_base_image_tag_from_an_arg_is_read(
+    render_copy: Callable[..., Path], default: str, expected: str | None
+) -> None:
+    """The scoring image pins its base with `ARG BASE_IMAGE_TAG=<dated tag>`; the check reads that default."""
+    project = render_checked(render_copy)  # aci: environments/scoring-image/Dockerfile
+    dockerfile = project / "environments" / "scoring-image" / "Dockerfile"
+    text = dockerfile.read_text()
+    assert "ARG BASE_IMAGE_TAG=20250701.v1\nFROM mcr.microsoft.com/azureml/" in text
+    dockerfile.write_text(text.replace("ARG BASE_IMAGE_TAG=20250701.v1", f"ARG BASE_IMAGE_TAG{default}"))
+    findings = [finding for finding in pipelines.check_pins(project) if "scoring-image" in finding.path]
+    if expected is None:
+        assert not findings
+    else:
+        (finding,) = findings
+        assert expected in finding.message, finding
+
+
 # --- getting_started.md mentions only what was chosen -------------------------------------------
 
 # Words that only belong in the guide when the option is chosen.

@@ -19,9 +19,15 @@ if TYPE_CHECKING:
     from azure.ai.ml import MLClient
 
 ENVIRONMENTS_DIR = PROJECT_ROOT / "environments"
-# Azure ML base images (Ubuntu 22.04 with conda); the conda files add Python and the packages.
-TRAINING_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest"
-SCORING_IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest"
+# Azure ML base image (Ubuntu 22.04 with conda); the conda files add Python and the packages.
+# Pinned to a dated tag, never latest, so an environment rebuilds from the image that was tested.
+# To bump it, pick a newer tag from the release notes of
+# https://github.com/Azure/AzureML-Containers/blob/master/images/openmpi4.1.0-ubuntu22.04/release-notes.md
+# and set it here and as BASE_IMAGE_TAG in the Dockerfiles under environments/ (a test checks they agree).
+BASE_IMAGE_REPOSITORY = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04"
+BASE_IMAGE_TAG = "20250701.v1"
+TRAINING_IMAGE = f"{BASE_IMAGE_REPOSITORY}:{BASE_IMAGE_TAG}"
+SCORING_IMAGE = f"{BASE_IMAGE_REPOSITORY}:{BASE_IMAGE_TAG}"
 
 
 def content_version(*parts: Path | str) -> str:

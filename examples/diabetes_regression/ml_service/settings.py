@@ -157,6 +157,7 @@ class Settings:
     run_evaluation: bool
     allow_run_cancel: bool
     aci_deployment_name: str
+    aci_identity_name: str
     scoring_datastore_storage_name: str
     scoring_datastore_input_container: str
     scoring_datastore_output_container: str

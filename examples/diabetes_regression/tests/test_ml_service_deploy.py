@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -44,10 +45,55 @@ def test_aci_builds_the_image_then_deploys_exactly_the_template(settings: Settin
     uri = aci.deploy_model(client, settings, MODEL, runner)
     build, deploy = runner.commands
     assert build[:3] == ["az", "acr", "build"]
-    assert build[build.index("--image") + 1] == "diabetes_regression-scoring:7"
+    assert [build[i + 1] for i, part in enumerate(build) if part == "--image"] == [
+        "diabetes_regression-scoring:7",
+        "diabetes_regression-scoring:latest",  # what the IaC creates the web app with
+    ]
     assert {"Dockerfile", "requirements.txt", "model/MLmodel"} <= runner.build_contexts[0]
     assert deploy[:4] == ["az", "deployment", "group", "create"]
     (template,) = runner.templates
     assert template == aci.container_group(settings, image(settings, MODEL))
     assert uri == "http://mlops-aci.centralus.azurecontainer.io:5001/score"
     assert resolve_target("aci", settings).url == uri
+
+
+def test_aci_pulls_with_its_user_assigned_identity(settings: Settings) -> None:
+    from ml_service.deploy import aci
+
+    (group,) = aci.container_group(settings, "mlopsdiabeamlcr.azurecr.io/x:7")["resources"]
+    identity = "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'mlopsdiabe-AML-ACI-ID')]"
+    assert group["identity"] == {"type": "UserAssigned", "userAssignedIdentities": {identity: {}}}
+    assert group["properties"]["imageRegistryCredentials"] == [
+        {"server": "mlopsdiabeamlcr.azurecr.io", "identity": identity}
+    ]
+
+
+# Registry admin credentials, in any of the ways a deploy could use them; the registry's admin
+# user is disabled (environment_setup), so every pull is with a managed identity.
+ADMIN_CREDENTIALS = re.compile(
+    r"listCredentials|DOCKER_REGISTRY_SERVER_(PASSWORD|USERNAME)|acr credential|--admin-enabled[\s=]+true"
+    r"|admin(user)?_?enabled\"?\s*[:=]\s*\"?true",
+    re.IGNORECASE,
+)
+
+
+def test_no_registry_admin_credentials_are_used(settings: Settings) -> None:
+    root = Path(__file__).resolve().parents[1]
+    folders = [root / "ml_service", root / "environment_setup", root / ".pipelines", root / ".github"]
+    files = [path for folder in folders if folder.is_dir() for path in sorted(folder.rglob("*")) if path.is_file()]
+    assert files
+    found = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in files
+        if path.suffix != ".pyc"
+        for match in ADMIN_CREDENTIALS.finditer(path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert not found
+    from ml_service.deploy.scoring_image import image
+
+    templates = []
+    from ml_service.deploy import aci
+
+    templates.append(aci.container_group(settings, image(settings, MODEL)))
+    text = json.dumps(templates)
+    assert not [pattern for pattern in ("listCredentials", "password", "username") if pattern in text]

@@ -104,3 +104,6 @@ def test_aci_container_group_has_one_cpu_and_four_gb(dry_run: Path) -> None:
     (container,) = group["properties"]["containers"]
     assert container["properties"]["resources"]["requests"] == {"cpu": 1.0, "memoryInGB": 4.0}
     assert container["properties"]["image"].endswith("-scoring:1")
+    (credentials,) = group["properties"]["imageRegistryCredentials"]
+    assert set(credentials) == {"server", "identity"}  # a managed identity, no username or password
+    assert list(group["identity"]["userAssignedIdentities"]) == [credentials["identity"]]

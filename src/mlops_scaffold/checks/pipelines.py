@@ -69,6 +69,8 @@ ADO_TASK = re.compile(r"^\s*-?\s*task:\s*['\"]?([\w.\-]+?)(?:@(\d+))?['\"]?\s*(?
 USES = re.compile(r"^\s*-?\s*uses:\s*['\"]?([^'\"\s#]+)")
 ACTION_REF = re.compile(r"^v\d+(\.\d+){0,2}$|^[0-9a-f]{40}$")
 FROM_LINE = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE)
+ARG_LINE = re.compile(r"^\s*ARG\s+([A-Za-z_]\w*)(?:=(\S*))?\s*$", re.IGNORECASE)
+ARG_REFERENCE = re.compile(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -544,6 +546,41 @@ def _dockerfiles(project: Path) -> list[Path]:
     return [path for path in _walk_files(project) if path.name == "Dockerfile" or path.name.startswith("Dockerfile.")]
 
 
+def _dockerfile_pins(project: Path, path: Path) -> list[Finding]:
+    """Every FROM names a tag other than latest (or a digest); `${ARG}` in it is read as the ARG's default."""
+    findings: list[Finding] = []
+    stages: set[str] = set()
+    defaults: dict[str, str] = {}
+    for number, line in _code_lines(path):
+        argument = ARG_LINE.match(line)
+        if argument:
+            defaults[argument.group(1)] = (argument.group(2) or "").strip("'\"")
+            continue
+        found = FROM_LINE.match(line)
+        if not found:
+            continue
+        image, alias = found.group(1), found.group(2)
+        if alias:
+            stages.add(alias.lower())
+        unset = [name for name in _arg_names(image) if not defaults.get(name)]
+        if unset:
+            message = f"FROM {image}: ARG {', '.join(unset)} has no default, so the image is not pinned"
+            findings.append(Finding(_rel(project, path), number, message))
+            continue
+        resolved = ARG_REFERENCE.sub(lambda match: defaults[match.group(1) or match.group(2)], image)
+        if resolved.lower() in stages or resolved == "scratch" or "@sha256:" in resolved:
+            continue
+        tag = resolved.rsplit("/", 1)[-1].partition(":")[2]
+        if not tag or tag == "latest":
+            shown = image if resolved == image else f"{image} (= {resolved})"
+            findings.append(Finding(_rel(project, path), number, f"FROM {shown}: pin an image tag other than latest"))
+    return findings
+
+
+def _arg_names(text: str) -> list[str]:
+    return [match.group(1) or match.group(2) for match in ARG_REFERENCE.finditer(text)]
+
+
 def check_pins(project: Path) -> list[Finding]:
     """No floating references; Azure DevOps tasks at their newest major; actions and images pinned."""
     findings: list[Finding] = []
@@ -575,20 +612,7 @@ def check_pins(project: Path) -> list[Finding]:
                 elif not ACTION_REF.match(reference.rsplit("@", 1)[1]):
                     findings.append(Finding(rel, number, f"{reference} is not pinned to a release tag or commit sha"))
     for path in _dockerfiles(project):
-        stages: set[str] = set()
-        for number, line in _code_lines(path):
-            found = FROM_LINE.match(line)
-            if not found:
-                continue
-            image, alias = found.group(1), found.group(2)
-            if alias:
-                stages.add(alias.lower())
-            if image.lower() in stages or image.startswith("$") or image == "scratch" or "@sha256:" in image:
-                continue
-            tag = image.rsplit("/", 1)[-1].partition(":")[2]
-            if not tag or tag == "latest":
-                message = f"FROM {image}: pin an image tag other than latest"
-                findings.append(Finding(_rel(project, path), number, message))
+        findings.extend(_dockerfile_pins(project, path))
     return findings
 
 

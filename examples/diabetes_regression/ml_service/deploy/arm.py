@@ -1,4 +1,8 @@
-"""Deploying an ARM template with the Azure CLI: the way aci and webapp create their resources."""
+"""Deploying an ARM template with the Azure CLI: the way aci and webapp create their resources.
+
+No registry credentials pass through here: the registry's admin user is disabled, and ACI and
+the web app pull the scoring image with the managed identities the IaC gives AcrPull.
+"""
 
 from __future__ import annotations
 
@@ -21,14 +25,14 @@ def template(resources: list[dict[str, Any]], outputs: dict[str, Any]) -> dict[s
     }
 
 
-def registry_credentials(registry: str) -> dict[str, str]:
-    """ARM expressions reading the workspace registry's admin credentials at deployment time,
-    so no secret passes through this code or the command line."""
-    registry_id = f"resourceId('Microsoft.ContainerRegistry/registries', '{registry}')"
-    return {
-        "username": f"[listCredentials({registry_id}, '2023-07-01').username]",
-        "password": f"[listCredentials({registry_id}, '2023-07-01').passwords[0].value]",
-    }
+def resource_id_call(resource_type: str, name: str) -> str:
+    """The ARM function call giving a resource's id in the deployment's resource group."""
+    return f"resourceId('{resource_type}', '{name}')"
+
+
+def resource_id(resource_type: str, name: str) -> str:
+    """A resource's id as an ARM expression (a whole property value)."""
+    return f"[{resource_id_call(resource_type, name)}]"
 
 
 def deploy_command(settings: Settings, name: str, template_file: Path) -> list[str]:

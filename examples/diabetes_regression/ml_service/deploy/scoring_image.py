@@ -2,7 +2,9 @@
 
 The Docker build context environments/scoring-image/ (on the Azure ML inference base image) is
 staged with the ML package, the registered model and the pip packages of environments/score.yml,
-then built and pushed to the workspace container registry by ACR Tasks (`az acr build`).
+then built and pushed to the workspace container registry by ACR Tasks (`az acr build`), tagged
+with the model version and `latest`. Deployments run the version tag; `latest` is what the IaC
+creates the web app with, so re-running the IaC (which resets the app to it) keeps the newest model.
 `build_request` is that build as its ACR request body, built offline.
 """
 
@@ -28,6 +30,7 @@ BUILD_CONTEXT = ENVIRONMENTS_DIR / "scoring-image"
 SCORE_ENVIRONMENT = ENVIRONMENTS_DIR / "score.yml"
 PORT = 5001
 ACR_API_VERSION = "2019-06-01-preview"
+LATEST_TAG = "latest"
 
 Runner = Callable[[Sequence[str]], Any]
 
@@ -47,9 +50,18 @@ def login_server(settings: Settings) -> str:
     return f"{registry_name(settings)}.azurecr.io"
 
 
+def repository(settings: Settings) -> str:
+    return f"{settings.sources_dir_train}-scoring"
+
+
 def image_tag(settings: Settings, model: RegisteredModel) -> str:
     """repository:tag inside the registry: one image per model version."""
-    return f"{settings.sources_dir_train}-scoring:{model.version}"
+    return f"{repository(settings)}:{model.version}"
+
+
+def image_tags(settings: Settings, model: RegisteredModel) -> list[str]:
+    """Every tag a build pushes: the model version, then latest (moved to the newest build)."""
+    return [image_tag(settings, model), f"{repository(settings)}:{LATEST_TAG}"]
 
 
 def image(settings: Settings, model: RegisteredModel) -> str:
@@ -67,7 +79,7 @@ def build_request(settings: Settings, model: RegisteredModel) -> dict[str, Any]:
         ),
         "body": {
             "type": "DockerBuildRequest",
-            "imageNames": [image_tag(settings, model)],
+            "imageNames": image_tags(settings, model),
             "isPushEnabled": True,
             "dockerFilePath": "Dockerfile",
             "platform": {"os": "Linux", "architecture": "amd64"},
@@ -79,6 +91,7 @@ def build_request(settings: Settings, model: RegisteredModel) -> dict[str, Any]:
 def build_command(settings: Settings, model: RegisteredModel, context: Path) -> list[str]:
     """`az acr build` for exactly the request of `build_request`."""
     body = build_request(settings, model)["body"]
+    images = [argument for name in body["imageNames"] for argument in ("--image", name)]
     return [
         "az",
         "acr",
@@ -87,8 +100,7 @@ def build_command(settings: Settings, model: RegisteredModel, context: Path) -> 
         registry_name(settings),
         "--resource-group",
         settings.resource_group,
-        "--image",
-        body["imageNames"][0],
+        *images,
         "--file",
         body["dockerFilePath"],
         "--platform",
