@@ -69,9 +69,9 @@ IAC_PATHS = ["/*", "!/environment_setup", "!/docs", "!/.checkov.yaml", "!/.githu
 def iac_render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path):
     import copier
 
-    from mlops_scaffold import fast_jinja
+    from mlops_scaffold import fast_rendering
 
-    fast_jinja.enable()  # 64 renderings of one template: compile each Jinja source once
+    fast_rendering.enable()  # 64 renderings of one template: compile each Jinja source once
     cache: dict[str, Path] = {}
 
     def _render(combo: dict[str, Any]) -> Path:

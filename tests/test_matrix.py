@@ -9,7 +9,7 @@ import shutil
 import pytest
 from conftest import REPO_ROOT
 
-from mlops_scaffold import fast_jinja
+from mlops_scaffold import fast_rendering
 from mlops_scaffold.cli import main
 from mlops_scaffold.matrix import full_answers, valid_combinations
 from mlops_scaffold.matrix_runner import report, run_render_tier, snapshot_template
@@ -56,7 +56,7 @@ def test_json_lists_every_combination(capsys):
 @pytest.fixture(scope="session")
 def render_tier(tmp_path_factory) -> dict[str, dict]:
     """The whole render tier, run once (2 processes; the dry runs batched by their inputs)."""
-    fast_jinja.enable()
+    fast_rendering.enable()
     outcomes = run_render_tier(COMBINATIONS, tmp_path_factory.mktemp("render-tier"), jobs=2, cache_dir=CHECK_CACHE)
     return {outcome.id: outcome for outcome in outcomes}
 

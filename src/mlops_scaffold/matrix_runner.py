@@ -7,9 +7,7 @@ check of `mlops_scaffold.checks` (slow ones cached by content), ruff check and f
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +15,18 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_compl
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from mlops_scaffold.checks import ALL_CHECKS, Check, Finding, aml, cache_file, read_cached, run_checks, write_cached
+from mlops_scaffold.checks import (
+    ALL_CHECKS,
+    Check,
+    Finding,
+    aml,
+    cache_file,
+    pipelines,
+    read_cached,
+    rendering,
+    run_checks,
+    write_cached,
+)
 from mlops_scaffold.manifest import expected_files
 from mlops_scaffold.matrix import Combination, full_answers
 from mlops_scaffold.project_files import iter_files
@@ -45,30 +54,6 @@ def manifest_findings(project: Path, template_dir: Path, answers: dict) -> list[
     ]
 
 
-def ruff_findings(project: Path) -> list[Finding]:
-    """ruff check and format --check with the generated project's own configuration."""
-    findings = []
-    check = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "json", "."],
-        cwd=project,
-        capture_output=True,
-        text=True,
-    )
-    for row in json.loads(check.stdout or "[]"):
-        relative = str(Path(row["filename"]).resolve().relative_to(project.resolve()))
-        findings.append(Finding(relative, row["location"]["row"], f"ruff {row['code']}: {row['message']}"))
-    formatted = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--no-cache", "--check", "."],
-        cwd=project,
-        capture_output=True,
-        text=True,
-    )
-    for line in formatted.stdout.splitlines():
-        if line.startswith("Would reformat: "):
-            findings.append(Finding(line.removeprefix("Would reformat: "), None, "ruff format would reformat it"))
-    return findings
-
-
 def check_combination(
     combination: Combination,
     template_dir: Path,
@@ -81,14 +66,18 @@ def check_combination(
     render_project(dest, answers, template=template_dir)
     findings = manifest_findings(dest, template_dir, answers)
     findings += run_checks(dest, checks, cache_dir=cache_dir)
-    findings += ruff_findings(dest)
     return findings
 
 
-# The Azure ML dry run imports azure-ai-ml: seconds per project. The render tier runs it apart,
-# once per distinct input (its cache key) and many projects per interpreter.
-DEFERRED_CHECK = aml.dry_run_loads
-IMMEDIATE_CHECKS = tuple(check for check in ALL_CHECKS if check is not DEFERRED_CHECK)
+# Checks that cost seconds per project in a process of their own (the Azure ML dry run imports
+# azure-ai-ml; check-jsonschema loads its schemas). The render tier runs each once per distinct
+# input (its cache key), many projects per process, with the batch function beside it.
+DEFERRED: dict[Check, Callable[[list[Path]], dict[Path, list[Finding]]]] = {
+    aml.dry_run_loads: aml.dry_run_many,
+    pipelines.check_schemas: pipelines.schema_findings,
+    rendering.ruff_clean: rendering.ruff_many,
+}
+IMMEDIATE_CHECKS = tuple(check for check in ALL_CHECKS if check not in DEFERRED)
 
 
 @dataclass
@@ -99,7 +88,7 @@ class Outcome:
     seconds: float
     findings: list[str] = field(default_factory=list)
     error: str | None = None
-    pending: str | None = None  # cache file of the deferred dry run, when it has yet to run
+    pending: dict[str, str] = field(default_factory=dict)  # deferred check -> its cache file, yet to run
 
     @property
     def passed(self) -> bool:
@@ -107,9 +96,9 @@ class Outcome:
 
 
 def _worker_init() -> None:
-    from mlops_scaffold import fast_jinja
+    from mlops_scaffold import fast_rendering
 
-    fast_jinja.enable()
+    fast_rendering.enable()
 
 
 def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_dir: Path) -> Outcome:
@@ -119,42 +108,44 @@ def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_
     outcome = Outcome(combination.id, dict(combination.answers), combination.new_command(), 0.0)
     try:
         findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
-        cached = cache_file(DEFERRED_CHECK, dest, cache_dir)
-        deferred = read_cached(cached)
-        if deferred is None:
-            outcome.pending = str(cached)
-        else:
-            findings += deferred
+        for check in DEFERRED:
+            cached = cache_file(check, dest, cache_dir)
+            deferred = read_cached(cached)
+            if deferred is None:
+                outcome.pending[check.__name__] = str(cached)
+            else:
+                findings += deferred
         outcome.findings = [str(finding) for finding in findings]
     except Exception as error:  # a crash in one combination is that combination's failure
         outcome.error = f"{type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}"
-    if outcome.pending is None:
+    if not outcome.pending:
         shutil.rmtree(dest, ignore_errors=True)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
 
 def _run_deferred(outcomes: Sequence[Outcome], workdir: Path, jobs: int) -> None:
-    """The pending dry runs: one per distinct cache key, split over `jobs` interpreters."""
-    by_key: dict[str, list[Outcome]] = {}
-    for outcome in outcomes:
-        if outcome.pending:
-            by_key.setdefault(outcome.pending, []).append(outcome)
-    representatives = {key: workdir / group[0].id for key, group in by_key.items()}
-    keys = list(representatives)
-    chunks = [keys[index::jobs] for index in range(jobs) if keys[index::jobs]]
-    with ThreadPoolExecutor(max_workers=max(len(chunks), 1)) as pool:
-        results = pool.map(lambda chunk: aml.dry_run_many([representatives[key] for key in chunk]), chunks)
-        for chunk, found in zip(chunks, results, strict=True):
-            for key in chunk:
-                findings = found[representatives[key]]
-                write_cached(Path(key), findings)
-                for outcome in by_key[key]:
-                    outcome.findings += [str(finding) for finding in findings]
+    """The pending deferred checks: each once per distinct cache key, split over `jobs` processes."""
+    for check, batch in DEFERRED.items():
+        by_key: dict[str, list[Outcome]] = {}
+        for outcome in outcomes:
+            if check.__name__ in outcome.pending:
+                by_key.setdefault(outcome.pending[check.__name__], []).append(outcome)
+        representatives = {key: workdir / group[0].id for key, group in by_key.items()}
+        keys = list(representatives)
+        chunks = [keys[index::jobs] for index in range(jobs) if keys[index::jobs]]
+        with ThreadPoolExecutor(max_workers=max(len(chunks), 1)) as pool:
+            results = pool.map(lambda chunk: batch([representatives[key] for key in chunk]), chunks)  # noqa: B023
+            for chunk, found in zip(chunks, results, strict=True):
+                for key in chunk:
+                    findings = found[representatives[key]]
+                    write_cached(Path(key), findings)
+                    for outcome in by_key[key]:
+                        outcome.findings += [str(finding) for finding in findings]
     for outcome in outcomes:
         if outcome.pending:
             shutil.rmtree(workdir / outcome.id, ignore_errors=True)
-            outcome.pending = None
+            outcome.pending = {}
 
 
 class Progress:

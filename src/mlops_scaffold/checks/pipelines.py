@@ -260,9 +260,15 @@ def schema_findings(projects: list[Path]) -> dict[Path, list[Finding]]:
             batches.setdefault(("vendor.github-actions", None), []).append(path)
             owner[path] = project
     for (schema, transform), files in batches.items():
-        for path, line, message in _run_check_jsonschema(files, schema, transform):
-            project = owner[path]
-            findings[project].append(Finding(_rel(project, path), line, message))
+        # Identical files (most pipelines repeat across combinations) are validated once.
+        same_content: dict[bytes, list[Path]] = {}
+        for path in files:
+            same_content.setdefault(path.read_bytes(), []).append(path)
+        representatives = {group[0]: group for group in same_content.values()}
+        for path, line, message in _run_check_jsonschema(list(representatives), schema, transform):
+            for twin in representatives[path]:
+                project = owner[twin]
+                findings[project].append(Finding(_rel(project, twin), line, message))
     return findings
 
 

@@ -3,10 +3,13 @@ that still satisfy the options model, and variable docs that cover every pipelin
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-from mlops_scaffold.checks.base import Finding
+from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.options import AnswerError, resolve_answers
 from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answers, read_answers, read_text
 from mlops_scaffold.variables import pipeline_variables
@@ -68,4 +71,39 @@ def variables_documented(project: Path) -> list[Finding]:
     return findings
 
 
-CHECKS = (answers_valid, leftover_jinja, python_compiles, variables_documented)
+def ruff_many(projects: list[Path]) -> dict[Path, list[Finding]]:
+    """ruff check and format --check, each project with its own configuration, in one run each."""
+    findings: dict[Path, list[Finding]] = {project: [] for project in projects}
+    if not projects:
+        return findings
+    roots = sorted((project.resolve(), project) for project in projects)
+
+    def owner(filename: str) -> tuple[Path, str]:
+        path = Path(filename).resolve()
+        root, project = next((root, project) for root, project in roots if path.is_relative_to(root))
+        return project, str(path.relative_to(root))
+
+    ruff = [sys.executable, "-m", "ruff"]
+    checked = subprocess.run(
+        [*ruff, "check", "--no-cache", "--output-format", "json", *map(str, projects)], capture_output=True, text=True
+    )
+    for row in json.loads(checked.stdout or "[]"):
+        project, relative = owner(row["filename"])
+        findings[project].append(Finding(relative, row["location"]["row"], f"ruff {row['code']}: {row['message']}"))
+    formatted = subprocess.run(
+        [*ruff, "format", "--no-cache", "--check", *map(str, projects)], capture_output=True, text=True
+    )
+    for line in formatted.stdout.splitlines():
+        if line.startswith("Would reformat: "):
+            project, relative = owner(line.removeprefix("Would reformat: "))
+            findings[project].append(Finding(relative, None, "ruff format would reformat it"))
+    return findings
+
+
+@reads("**/*.py", "pyproject.toml")
+def ruff_clean(project: Path) -> list[Finding]:
+    """Generated Python passes ruff check and ruff format --check with the project's own settings."""
+    return ruff_many([project])[project]
+
+
+CHECKS = (answers_valid, leftover_jinja, python_compiles, variables_documented, ruff_clean)
