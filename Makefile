@@ -10,7 +10,7 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 CHECKOV_VERSION := 3.3.30
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format copier-yml examples matrix
+.PHONY: help install demo test lint format copier-yml examples matrix bench-matrix bench-local-loop
 
 help: ## list the tasks
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -23,9 +23,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install mlops-scaffold with its test tools
 
-demo: install ## render the default project into build/demo
-	rm -rf build/demo
-	$(BIN)/mlops-scaffold new build/demo --defaults --vcs-ref HEAD
+demo: install ## render the default project into build/demo and run its local loop, with a summary
+	$(BIN)/python -m mlops_scaffold.demo
 
 $(CHECKOV):
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
@@ -50,3 +49,10 @@ examples: install ## re-render examples/diabetes_regression from the working tre
 
 matrix: install ## render and check every valid combination (progress bar, JSON report)
 	$(BIN)/mlops-scaffold matrix --run
+
+bench-matrix: install $(CHECKOV) ## time the render tier over every combination (cold check cache)
+	rm -rf build/bench-cache
+	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/mlops-scaffold matrix --run --cache-dir build/bench-cache --report build/bench-matrix.json
+
+bench-local-loop: install ## seconds from copier copy to a passing smoke test (median of 3)
+	$(BIN)/python scripts/bench_local_loop.py

@@ -29,14 +29,26 @@ def require(found: object, what: str) -> None:
 
 
 def answers_with(**overrides: Any) -> dict[str, Any]:
-    """The canonical answers with `overrides` applied, dropping answers that no longer apply."""
-    from mlops_scaffold.options import QUESTIONS
+    """The canonical answers with `overrides` applied, dropping answers that no longer apply. A
+    canonical answer that is its question's derived default (model_name from sample_name, …)
+    follows the overrides, as copier's default would."""
+    from mlops_scaffold.options import QUESTIONS, Derived
 
-    merged = {**CANONICAL_ANSWERS, **overrides}
+    canonical: dict[str, Any] = {}
     answers: dict[str, Any] = {}
     for question in QUESTIONS:
-        if question.applies(answers) and question.name in merged:
-            answers[question.name] = merged[question.name]
+        value = CANONICAL_ANSWERS.get(question.name)
+        derived = isinstance(question.default, Derived)
+        follows = derived and question.name not in overrides and value == question.default_for(canonical)
+        canonical[question.name] = value
+        if not question.applies(answers):
+            continue
+        if question.name in overrides:
+            answers[question.name] = overrides[question.name]
+        elif follows:
+            answers[question.name] = question.default_for(answers)
+        elif question.name in CANONICAL_ANSWERS:
+            answers[question.name] = value
     return answers
 
 

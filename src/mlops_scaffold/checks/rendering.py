@@ -71,6 +71,24 @@ def variables_documented(project: Path) -> list[Finding]:
     return findings
 
 
+_MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def markdown_links(project: Path) -> list[Finding]:
+    """Every relative link in the generated docs points at a file or folder that was rendered."""
+    findings = []
+    for path in iter_files(project):
+        if path.suffix != ".md":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for target in _MARKDOWN_LINK.findall(line):
+                if re.match(r"^[a-z]+:|^#", target):
+                    continue
+                if not (path.parent / target.split("#", 1)[0]).exists():
+                    findings.append(Finding(str(path.relative_to(project)), number, f"broken link to {target}"))
+    return findings
+
+
 def ruff_many(projects: list[Path]) -> dict[Path, list[Finding]]:
     """ruff check and format --check, each project with its own configuration, in one run each."""
     findings: dict[Path, list[Finding]] = {project: [] for project in projects}
@@ -106,4 +124,4 @@ def ruff_clean(project: Path) -> list[Finding]:
     return ruff_many([project])[project]
 
 
-CHECKS = (answers_valid, leftover_jinja, python_compiles, variables_documented, ruff_clean)
+CHECKS = (answers_valid, leftover_jinja, python_compiles, variables_documented, markdown_links, ruff_clean)
