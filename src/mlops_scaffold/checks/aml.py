@@ -38,38 +38,6 @@ LOADERS = {
 }
 ARM_SCHEMA_PREFIX = "https://schema.management.azure.com/schemas/"
 
-# Runs in the project's Python: optionally the dry run (argv[3] == "run"), then every YAML loaded
-# with its loader; prints {file: error or null}. One process, so azure.ai.ml is imported once.
-_CHECK_SCRIPT = """
-import json, sys, warnings
-from pathlib import Path
-warnings.simplefilter("ignore")
-output, loaders, mode = Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-if mode == "run":
-    from ml_service.dry_run import main
-    code = main(["--output", str(output)])
-    if code:
-        sys.exit(code)
-import yaml
-import azure.ai.ml as aml
-results = {}
-for path in sorted(output.rglob("*.yml")):
-    name = path.relative_to(output).as_posix()
-    kind = ""
-    try:
-        schema = yaml.safe_load(path.read_text(encoding="utf-8")).get("$schema", "")
-        kind = schema.rsplit("/", 1)[-1].split(".")[0]
-        if kind not in loaders:
-            results[name] = f"no azure.ai.ml loader for $schema {schema!r}"
-            continue
-        getattr(aml, loaders[kind])(path)
-        results[name] = None
-    except Exception as error:
-        detail = " ".join(str(error).split())[:400]
-        results[name] = f"{loaders.get(kind, 'load')} failed: {type(error).__name__}: {detail}"
-print(json.dumps(results))
-"""
-
 
 def project_python(project: Path) -> str:
     """The interpreter that has the project's requirements."""
@@ -82,8 +50,10 @@ def _answers(project: Path) -> dict[str, Any]:
     return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
 
 
-# The same, for many projects in one process: azure.ai.ml is imported once, and each project's
-# own modules (ml_service, its ML package) are dropped from sys.modules before the next one.
+# Runs in the project's Python. For each job [project, output, dotenv]: the project's dry run into
+# output (skipped when project is ""), then every YAML there loaded with its azure.ai.ml loader.
+# One process for many projects: azure.ai.ml is imported once, and each project's own modules
+# (ml_service, its ML package) are dropped from sys.modules before the next one.
 _BATCH_SCRIPT = """
 import contextlib, io, json, os, sys, traceback, warnings
 from pathlib import Path
@@ -93,24 +63,29 @@ import azure.ai.ml as aml
 jobs, loaders = json.loads(Path(sys.argv[1]).read_text()), json.loads(sys.argv[2])
 report = {}
 for project, output, dotenv in jobs:
-    for name in [n for n, m in sys.modules.items() if (getattr(m, "__file__", None) or "").startswith(project)]:
-        del sys.modules[name]
-    sys.path.insert(0, project)
-    os.chdir(project)
-    os.environ["ML_SERVICE_DOTENV"] = dotenv
     results, error = {}, None
-    try:
-        from ml_service.dry_run import main
-        with contextlib.redirect_stdout(io.StringIO()):
-            code = main(["--output", output])
-        if code:
-            error = f"dry run exited {code}"
-    except SystemExit as exit_:
-        error = f"dry run exited {exit_.code}"
-    except Exception:
-        error = traceback.format_exc().strip().splitlines()[-1]
-    finally:
-        sys.path.remove(project)
+    if project:
+        for name in [n for n, m in sys.modules.items() if (getattr(m, "__file__", None) or "").startswith(project)]:
+            del sys.modules[name]
+        sys.path.insert(0, project)
+        os.chdir(project)
+        os.environ["ML_SERVICE_DOTENV"] = dotenv
+        said = io.StringIO()  # the dry run's own one-line error, if it stops with one
+        try:
+            from ml_service.dry_run import main
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(said):
+                code = main(["--output", output])
+            if code:
+                error = f"dry run exited {code}"
+        except SystemExit as exit_:
+            error = f"dry run exited {exit_.code}"
+        except Exception:
+            error = traceback.format_exc().strip().splitlines()[-1]
+        finally:
+            sys.path.remove(project)
+        lines = [line for line in said.getvalue().splitlines() if line.strip()]
+        if error and lines:
+            error = lines[-1]
     if error is None:
         for path in sorted(Path(output).rglob("*.yml")):
             name, kind = path.relative_to(output).as_posix(), ""
@@ -125,55 +100,66 @@ for project, output, dotenv in jobs:
             except Exception as exc:
                 detail = " ".join(str(exc).split())[:400]
                 results[name] = f"{loaders.get(kind, 'load')} failed: {type(exc).__name__}: {detail}"
-    report[project] = {"error": error, "results": results}
+    report[output] = {"error": error, "results": results}
 print(json.dumps(report))
 """
 
 
-def dry_run_many(projects: list[Path], python: str | None = None) -> dict[Path, list[Finding]]:
-    """dry_run_loads for many projects in one interpreter (the matrix's fast path)."""
-    if not projects:
-        return {}
-    findings: dict[Path, list[Finding]] = {}
+def _run_batch(jobs: list[tuple[Path | None, Path]], python: str) -> dict[Path, list[Finding]]:
+    """Run the batch script over (project or None, output) jobs; findings per output folder."""
     with tempfile.TemporaryDirectory(prefix="aml-batch-") as folder:
-        jobs = []
-        for index, project in enumerate(projects):
-            if not (project / "ml_service" / "dry_run.py").is_file():
-                findings[project] = [
-                    Finding("ml_service/dry_run.py", None, "missing: `make aml-dry-run` has nothing to run")
-                ]
-                continue
+        rows = []
+        for index, (project, output) in enumerate(jobs):
             dotenv = Path(folder) / f"{index}.env"
-            dotenv.write_text(dry_run_settings(project), encoding="utf-8")
-            jobs.append([str(project.resolve()), str(Path(folder) / f"out{index}"), str(dotenv)])
-        (Path(folder) / "jobs.json").write_text(json.dumps(jobs))
+            if project is not None:
+                dotenv.write_text(dry_run_settings(project), encoding="utf-8")
+            rows.append([str(project.resolve()) if project else "", str(output.resolve()), str(dotenv)])
+        (Path(folder) / "jobs.json").write_text(json.dumps(rows))
         environ = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-        interpreter = python or project_python(projects[0])
         result = subprocess.run(
-            [interpreter, "-c", _BATCH_SCRIPT, str(Path(folder) / "jobs.json"), json.dumps(LOADERS)],
+            [python, "-c", _BATCH_SCRIPT, str(Path(folder) / "jobs.json"), json.dumps(LOADERS)],
             env=environ,
             capture_output=True,
             text=True,
             timeout=3600,
         )
-        if result.returncode != 0:
-            line = _last_line(result.stderr or result.stdout)
-            return {
-                project: [Finding("ml_service/dry_run.py", None, f"dry run failed: {line}")] for project in projects
-            }
-        report = json.loads(result.stdout.strip().splitlines()[-1])
-        for project, (resolved, output, _) in zip([p for p in projects if p not in findings], jobs, strict=True):
-            entry = report[resolved]
-            if entry["error"]:
-                findings[project] = [Finding("ml_service/dry_run.py", None, f"dry run failed: {entry['error']}")]
-                continue
-            found = [*_schema_lines(Path(output)), *_json_shapes(Path(output))]
-            found += [
-                Finding(f"{DRY_RUN_OUTPUT}/{name}", None, error) for name, error in entry["results"].items() if error
-            ]
-            if not entry["results"]:
-                found.append(Finding(DRY_RUN_OUTPUT, None, "the dry run wrote no YAML"))
-            findings[project] = found
+    if result.returncode != 0:
+        line = _last_line(result.stderr or result.stdout)
+        return {output: [Finding("ml_service/dry_run.py", None, f"dry run failed: {line}")] for _, output in jobs}
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    findings = {}
+    for _, output in jobs:
+        entry = report[str(output.resolve())]
+        if entry["error"]:
+            findings[output] = [Finding("ml_service/dry_run.py", None, f"dry run failed: {entry['error']}")]
+            continue
+        found = [*_schema_lines(output), *_json_shapes(output)]
+        found += [Finding(f"{DRY_RUN_OUTPUT}/{name}", None, error) for name, error in entry["results"].items() if error]
+        if not entry["results"]:
+            found.append(Finding(DRY_RUN_OUTPUT, None, "the dry run wrote no YAML"))
+        findings[output] = found
+    return findings
+
+
+def _missing_dry_run(project: Path) -> list[Finding]:
+    if (project / "ml_service" / "dry_run.py").is_file():
+        return []
+    return [Finding("ml_service/dry_run.py", None, "missing: `make aml-dry-run` has nothing to run")]
+
+
+def dry_run_many(projects: list[Path], python: str | None = None) -> dict[Path, list[Finding]]:
+    """dry_run_loads for many projects in one interpreter (the matrix's fast path)."""
+    findings = {project: _missing_dry_run(project) for project in projects}
+    runnable = [project for project in projects if not findings[project]]
+    if not runnable:
+        return findings
+    with tempfile.TemporaryDirectory(prefix="aml-dry-run-") as folder:
+        outputs = {project: Path(folder) / f"out{index}" for index, project in enumerate(runnable)}
+        found = _run_batch(
+            [(project, output) for project, output in outputs.items()], python or project_python(runnable[0])
+        )
+        for project, output in outputs.items():
+            findings[project] = found[output]
     return findings
 
 
@@ -198,21 +184,6 @@ DRY_RUN_INPUTS = ("ml_service/**/*.py", "environments/**/*", "data/**/*", "*/*.j
 
 def dry_run_key(project: Path) -> str:
     return content_key(project, DRY_RUN_INPUTS, salt=dry_run_settings(project))
-
-
-def _run(python: str, args: list[str], project: Path) -> subprocess.CompletedProcess[str]:
-    environ = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    environ["PYTHONPATH"] = str(project)
-    with tempfile.TemporaryDirectory(prefix="aml-settings-") as folder:
-        dotenv = Path(folder) / ".env"
-        dotenv.write_text(dry_run_settings(project), encoding="utf-8")
-        environ["ML_SERVICE_DOTENV"] = str(dotenv)
-        return subprocess.run([python, *args], cwd=project, env=environ, capture_output=True, text=True, timeout=600)
-
-
-def _check_script(project: Path, output: Path, mode: str, python: str | None) -> subprocess.CompletedProcess[str]:
-    arguments = ["-c", _CHECK_SCRIPT, str(output), json.dumps(LOADERS), mode]
-    return _run(python or project_python(project), arguments, project)
 
 
 def _last_line(text: str) -> str:
@@ -244,30 +215,12 @@ def entry_points(project: Path) -> list[Finding]:
 
 def dry_run_output(project: Path, output: Path, python: str | None = None) -> list[Finding]:
     """Run the project's dry run into `output` and check every file it writes."""
-    if not (project / "ml_service" / "dry_run.py").is_file():
-        return [Finding("ml_service/dry_run.py", None, "missing: `make aml-dry-run` has nothing to run")]
-    result = _check_script(project, output, "run", python)
-    if result.returncode != 0:
-        return [Finding("ml_service/dry_run.py", None, f"dry run failed: {_last_line(result.stderr or result.stdout)}")]
-    return _findings(output, result.stdout)
+    return _missing_dry_run(project) or _run_batch([(project, output)], python or project_python(project))[output]
 
 
 def written_files(project: Path, output: Path, python: str | None = None) -> list[Finding]:
     """Every file of a dry run's `output`: $schema lines, loading with azure.ai.ml, JSON shapes."""
-    result = _check_script(project, output, "load", python)
-    if result.returncode != 0:
-        return [Finding(DRY_RUN_OUTPUT, None, f"cannot load with azure.ai.ml: {_last_line(result.stderr)}")]
-    return _findings(output, result.stdout)
-
-
-def _findings(output: Path, loaded: str) -> list[Finding]:
-    findings = [*_schema_lines(output), *_json_shapes(output)]
-    for name, error in json.loads(loaded.strip().splitlines()[-1]).items():
-        if error:
-            findings.append(Finding(f"{DRY_RUN_OUTPUT}/{name}", None, error))
-    if not any(output.rglob("*.yml")):
-        findings.append(Finding(DRY_RUN_OUTPUT, None, "the dry run wrote no YAML"))
-    return findings
+    return _run_batch([(None, output)], python or project_python(project))[output]
 
 
 def _schema_lines(output: Path) -> list[Finding]:
