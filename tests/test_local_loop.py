@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import require
 
 pytestmark = pytest.mark.slow
 
@@ -57,14 +58,23 @@ def test_default_project_runs_the_local_loop(render_copy: Callable[..., Path], v
     assert json.loads((project / "outputs" / "train" / "model.json").read_text())["registered"] is False
 
 
-@pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript is not installed (apt install r-base-core)")
 def test_renamed_sample_with_r_training(render_copy: Callable[..., Path], venv: Path) -> None:
     """One rendering covers two answers (to keep the suite short): sample_name renames the package,
     its imports and the R script's path, and r_training=aml adds an R model that Rscript really trains."""
+    require(shutil.which("Rscript"), "Rscript (apt-get install r-base-core)")
     project = render_copy(sample_name="churn_model", r_training="aml")
     assert (project / "churn_model" / "training" / "R" / "r_train.r").is_file()
     assert not (project / "diabetes_regression").exists()
     output = make(project, venv, "install", "lint", "test", "train-r")
     assert "test_r_train.py .." in output
+    assert "Trained lm(weight ~ height) on 15 rows" in output
+    assert (project / "outputs" / "r" / "model.rds").stat().st_size > 0
+
+
+def test_r_on_databricks_project_trains_its_r_model_locally(render_copy: Callable[..., Path], venv: Path) -> None:
+    """The other R variant: the same R script, run here with Rscript, that Databricks runs in Azure."""
+    require(shutil.which("Rscript"), "Rscript (apt-get install r-base-core)")
+    project = render_copy(r_training="databricks")
+    output = make(project, venv, "test", "train-r")
     assert "Trained lm(weight ~ height) on 15 rows" in output
     assert (project / "outputs" / "r" / "model.rds").stat().st_size > 0
