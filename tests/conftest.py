@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from mlops_scaffold.matrix_runner import snapshot_template
 from mlops_scaffold.render import render_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -56,12 +57,7 @@ def answers_with(**overrides: Any) -> dict[str, Any]:
 def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as it is in the working tree, copied outside git so copier renders it
     directly (no clone per render). Tests about the answers file's source use REPO_ROOT."""
-    snapshot = tmp_path_factory.mktemp("template")
-    shutil.copy2(REPO_ROOT / "copier.yml", snapshot / "copier.yml")
-    shutil.copytree(REPO_ROOT / "template", snapshot / "template")
-    if (REPO_ROOT / "hooks").is_dir():
-        shutil.copytree(REPO_ROOT / "hooks", snapshot / "hooks")
-    return snapshot
+    return snapshot_template(REPO_ROOT, tmp_path_factory.mktemp("template") / "template")
 
 
 @pytest.fixture(scope="session")

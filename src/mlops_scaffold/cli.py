@@ -14,7 +14,7 @@ from typing import Any
 
 from mlops_scaffold import matrix_cli
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
-from mlops_scaffold.options import QUESTIONS, AnswerError, Derived, parse_cli_value
+from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, AnswerError, Derived, parse_cli_value
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -43,7 +43,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
         return EXIT_OK
     # Interactive: check what was given now, copier asks (and validates) the rest.
     for name, value in data.items():
-        problem = next(question for question in QUESTIONS if question.name == name).problem(value)
+        problem = QUESTIONS_BY_NAME[name].problem(value)
         if problem:
             raise AnswerError(f"{name}: {value!r} {problem}")
     import copier
