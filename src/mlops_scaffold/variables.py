@@ -5,7 +5,6 @@ from this list (copier.yml carries it as the computed value `pipeline_variables`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,9 +28,6 @@ class Variable:
 
     def render(self, context: Mapping[str, Any]) -> str:
         return self.value.format(**context)
-
-    def jinja_value(self) -> str:
-        return re.sub(r"\{(\w+)\}", r"{{ \1 }}", self.value)
 
 
 ADO = Equals("ci_platform", "azure_devops")
