@@ -47,12 +47,13 @@ copier-yml: install ## regenerate copier.yml from the options model
 examples: install ## re-render examples/diabetes_regression from the working tree
 	$(BIN)/python -m mlops_scaffold.examples
 
-matrix: install ## render and check every valid combination (progress bar, JSON report)
+matrix: install ## render, check and run every valid combination (progress bar, JSON report)
 	$(BIN)/mlops-scaffold matrix --run
 
-bench-matrix: install $(CHECKOV) ## time the render tier over every combination (cold check cache)
-	rm -rf build/bench-cache
-	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/mlops-scaffold matrix --run --cache-dir build/bench-cache --report build/bench-matrix.json
+bench-matrix: install $(CHECKOV) ## time the render and run tiers over every combination (cold caches)
+	rm -rf build/bench-cache build/bench-run-cache
+	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/mlops-scaffold matrix --run --cache-dir build/bench-cache \
+	  --run-cache-dir build/bench-run-cache --report build/bench-matrix.json
 
 bench-local-loop: install ## seconds from copier copy to a passing smoke test (median of 3)
 	$(BIN)/python scripts/bench_local_loop.py

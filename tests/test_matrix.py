@@ -5,18 +5,22 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, require
 
 from mlops_scaffold import fast_rendering
 from mlops_scaffold.cli import main
 from mlops_scaffold.matrix import full_answers, valid_combinations
-from mlops_scaffold.matrix_runner import report, run_render_tier, snapshot_template
+from mlops_scaffold.matrix_runner import Progress, report, run_render_tier, snapshot_template
 from mlops_scaffold.options import QUESTIONS_BY_NAME
+from mlops_scaffold.run_tier.runner import plan_tasks, run_run_tier
+from mlops_scaffold.venvs import InterpreterNotFound, find_python
 
 COMBINATIONS = valid_combinations()
 CHECK_CACHE = REPO_ROOT / ".cache" / "checks"
+RUN_CACHE = REPO_ROOT / ".cache" / "runs"
 
 
 def _independent_count() -> int:
@@ -54,11 +58,43 @@ def test_json_lists_every_combination(capsys):
 
 
 @pytest.fixture(scope="session")
-def render_tier(tmp_path_factory) -> dict[str, dict]:
+def render_workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("render-tier")
+
+
+@pytest.fixture(scope="session")
+def render_tier(render_workdir) -> dict[str, dict]:
     """The whole render tier, run once (2 processes; the dry runs batched by their inputs)."""
     fast_rendering.enable()
-    outcomes = run_render_tier(COMBINATIONS, tmp_path_factory.mktemp("render-tier"), jobs=2, cache_dir=CHECK_CACHE)
+    outcomes = run_render_tier(COMBINATIONS, render_workdir, jobs=2, cache_dir=CHECK_CACHE)
     return {outcome.id: outcome for outcome in outcomes}
+
+
+@pytest.fixture(scope="session")
+def run_tier(render_tier, render_workdir):
+    """The whole run tier over the render tier's content indexes: each distinct run once."""
+    for version in sorted({c.answers["python_version"] for c in COMBINATIONS}):
+        require(_interpreter(version), f"Python {version} (for the run tier)")
+    require(shutil.which("Rscript"), "Rscript (r-base-core, for the R combinations)")
+    indexes = {combination_id: outcome.index for combination_id, outcome in render_tier.items()}
+    progress = Progress(len(plan_tasks(COMBINATIONS, indexes)[0]))
+    runs, results = run_run_tier(
+        COMBINATIONS,
+        indexes,
+        render_workdir / "_template",
+        render_workdir / "runs",
+        RUN_CACHE,
+        jobs=2,
+        on_result=lambda task, result: progress.advance(f"{task.unit.name} {task.combination.id}", result.passed),
+    )
+    return runs, results
+
+
+def _interpreter(version: str) -> str | None:
+    try:
+        return find_python(version)
+    except InterpreterNotFound:
+        return None
 
 
 @pytest.mark.xdist_group("render-tier")  # one worker runs the tier; each combination is its own test
@@ -70,6 +106,62 @@ def test_render_tier(combination, render_tier):
     )
 
 
+@pytest.mark.xdist_group("render-tier")
+@pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
+def test_run_tier(combination, run_tier):
+    runs, results = run_tier
+    ran = runs[combination.id]
+    assert ran.error is None, f"{combination.id}: {ran.error}"
+    assert set(ran.runs) == {"ml tests", "ml_service tests", "local loop"}
+    failed = [results[key] for key in ran.runs.values() if not results[key].passed]
+    assert not failed, f"combination {combination.id} fails; reproduce: {ran.reproduce}\n" + "\n".join(
+        f"{result.unit} (ran in {result.combination}): {'; '.join(result.failures) or 'failed'}\n{result.log_tail}"
+        for result in failed
+    )
+
+
+def _only(target) -> str:
+    """A Jinja condition true for `target`'s answers only."""
+    return " and ".join(
+        [
+            f"r_training == {target.answers['r_training']!r}",
+            f"deployment_targets == {target.answers['deployment_targets']!r}",
+            f"ci_platform == {target.answers['ci_platform']!r}",
+            f"iac == {target.answers['iac']!r}",
+            f"batch_scoring == {target.answers['batch_scoring']}",
+            f"canary_release == {target.answers.get('canary_release', False)}",
+        ]
+    )
+
+
+@pytest.mark.xdist_group("render-tier")  # after the run tier, whose passing runs it reuses
+def test_a_generated_test_broken_for_one_combination_fails_only_that_one(run_tier, tmp_path):
+    source = tmp_path / "source"
+    snapshot_template(REPO_ROOT, source)
+    target = next(c for c in COMBINATIONS if c.answers["deployment_targets"] == ["aks"] and c.answers["batch_scoring"])
+    broken = "def test_broken():\n    assert 1 + 1 == 3, 'deliberately broken'\n"
+    (source / "template" / "tests" / f"{{% if {_only(target)} %}}test_ml_service_broken.py{{% endif %}}").write_text(
+        broken
+    )
+    same_shape = next(c for c in COMBINATIONS if c.id != target.id and c.id.split("-")[2:] == target.id.split("-")[2:])
+    chosen = [target, same_shape, COMBINATIONS[0]]
+    outcomes = run_render_tier(chosen, tmp_path / "work", jobs=1, source=source, cache_dir=CHECK_CACHE)
+    assert all(outcome.passed for outcome in outcomes), [outcome.findings for outcome in outcomes]
+    runs, results = run_run_tier(
+        chosen,
+        {outcome.id: outcome.index for outcome in outcomes},
+        tmp_path / "work" / "_template",
+        tmp_path / "work" / "runs",
+        RUN_CACHE,
+    )
+    failing = {cid for cid, ran in runs.items() if not all(results[key].passed for key in ran.runs.values())}
+    assert failing == {target.id}
+    result = results[runs[target.id].runs["ml_service tests"]]
+    assert result.combination == target.id
+    assert result.failures == ["tests/test_ml_service_broken.py::test_broken"]
+    assert runs[target.id].reproduce.startswith(f"mlops-scaffold new /tmp/{target.id} ")
+
+
 def test_a_template_broken_for_one_combination_fails_only_that_one(tmp_path):
     source = tmp_path / "source"
     snapshot_template(REPO_ROOT, source)
@@ -78,17 +170,7 @@ def test_a_template_broken_for_one_combination_fails_only_that_one(tmp_path):
         for c in COMBINATIONS
         if c.answers["r_training"] == "databricks" and "webapp" in c.answers["deployment_targets"]
     )
-    condition = " and ".join(
-        [
-            "r_training == 'databricks'",
-            f"deployment_targets == {target.answers['deployment_targets']!r}",
-            f"ci_platform == {target.answers['ci_platform']!r}",
-            f"iac == {target.answers['iac']!r}",
-            f"batch_scoring == {target.answers['batch_scoring']}",
-            f"canary_release == {target.answers.get('canary_release', False)}",
-        ]
-    )
-    (source / "template" / f"{{% if {condition} %}}broken.py{{% endif %}}").write_text("def broken(:\n")
+    (source / "template" / f"{{% if {_only(target)} %}}broken.py{{% endif %}}").write_text("def broken(:\n")
     others = [c for c in COMBINATIONS if c.answers["r_training"] == "databricks" and c.id != target.id][:2]
     outcomes = run_render_tier([target, *others], tmp_path / "work", jobs=1, source=source)
     summary = report(outcomes, 0.0)

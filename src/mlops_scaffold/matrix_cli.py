@@ -28,26 +28,89 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
             print(combination.id)
         return 0
     started = time.perf_counter()
-    progress = Progress(len(combinations))
     with tempfile.TemporaryDirectory(prefix="mlops-matrix-") as workdir:
+        print(f"render tier: {len(combinations)} combinations", file=sys.stderr)
+        progress = Progress(len(combinations))
         outcomes = run_render_tier(
-            combinations, Path(workdir), jobs=args.jobs, cache_dir=Path(args.cache_dir), on_outcome=progress.advance
+            combinations,
+            Path(workdir),
+            jobs=args.jobs,
+            cache_dir=Path(args.cache_dir),
+            on_outcome=lambda outcome: progress.advance(outcome.id, outcome.passed),
         )
+        render_seconds = time.perf_counter() - started
+        runs = None
+        if not args.render_only:
+            runs = _run_tier(args, combinations, outcomes, Path(workdir))
     summary = report(outcomes, time.perf_counter() - started)
+    summary["render_seconds"] = round(render_seconds, 1)
+    if runs is not None:
+        summary.update(runs)
+        failed_ids = {failure["id"] for failure in summary["failures"]} | {f["id"] for f in runs["run_failures"]}
+        summary["passed"], summary["failed"] = len(combinations) - len(failed_ids), len(failed_ids)
     Path(args.report).parent.mkdir(parents=True, exist_ok=True)
     Path(args.report).write_text(json.dumps(summary, indent=2))
     _print_table(summary)
-    for failure in summary["failures"]:
+    for failure in summary["failures"] + summary.get("run_failures", []):
         print(f"\nFAILED {failure['id']}\n  reproduce: {failure['reproduce']}", file=sys.stderr)
-        for line in ([failure["error"]] if failure["error"] else []) + failure["findings"][:20]:
+        for line in ([failure["error"]] if failure.get("error") else []) + failure["findings"][:20]:
             print(f"  {line}", file=sys.stderr)
     print(f"report: {args.report}")
     return 1 if summary["failed"] else 0
 
 
+def _run_tier(args: argparse.Namespace, combinations, outcomes, workdir: Path) -> dict:
+    """Every combination's generated tests and local loop, each distinct run once."""
+    from mlops_scaffold.matrix_runner import Progress
+    from mlops_scaffold.run_tier.runner import plan_tasks, run_run_tier
+
+    started = time.perf_counter()
+    indexes = {outcome.id: outcome.index for outcome in outcomes}
+    tasks = plan_tasks(combinations, indexes)[0]
+    print(f"run tier: {len(tasks)} tasks (units with distinct run-relevant files)", file=sys.stderr)
+    progress = Progress(len(tasks))
+    runs, results = run_run_tier(
+        combinations,
+        indexes,
+        workdir / "_template",
+        workdir / "runs",
+        Path(args.run_cache_dir),
+        jobs=args.jobs,
+        on_result=lambda task, result: progress.advance(f"{task.unit.name} {task.combination.id}", result.passed),
+    )
+    run_failures = []
+    for combination_runs in runs.values():
+        failed = [results[key] for key in combination_runs.runs.values() if not results[key].passed]
+        if failed or combination_runs.error:
+            findings = [f"{r.unit} (ran in {r.combination}): {'; '.join(r.failures) or 'failed'}" for r in failed]
+            run_failures.append(
+                {
+                    "id": combination_runs.id,
+                    "reproduce": combination_runs.reproduce,
+                    "error": combination_runs.error,
+                    "findings": findings,
+                }
+            )
+    ran_here = [result for result in results.values() if not result.cached]
+    units = sorted({result.unit for result in ran_here})
+    return {
+        "distinct_keys": len(results),
+        "runs_passed": sum(result.passed for result in results.values()),
+        "runs_failed": sum(not result.passed for result in results.values()),
+        "run_seconds": round(time.perf_counter() - started, 1),
+        "runs_cached": len(results) - len(ran_here),
+        "run_seconds_by_unit": {unit: round(sum(r.seconds for r in ran_here if r.unit == unit), 1) for unit in units},
+        "keys": {key: {k: v for k, v in result.__dict__.items() if k != "log_tail"} for key, result in results.items()},
+        "combination_keys": {combination_id: c.runs for combination_id, c in runs.items()},
+        "run_failures": run_failures,
+    }
+
+
 def _print_table(summary: dict) -> None:
-    rows = [("combinations", summary["combinations"]), ("passed", summary["passed"])]
-    rows += [("failed", summary["failed"]), ("seconds", summary["seconds"])]
+    rows = [("combinations", summary["combinations"])]
+    if "distinct_keys" in summary:
+        rows.append(("distinct keys", summary["distinct_keys"]))
+    rows += [("passed", summary["passed"]), ("failed", summary["failed"]), ("seconds", summary["seconds"])]
     for name, value in rows:
         print(f"{name:<14}{value:>10}")
 
@@ -56,8 +119,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     matrix = commands.add_parser("matrix", help="list, or render and check, every valid combination of options")
     matrix.add_argument("--list", action="store_true", help="print the count, then one combination per line (default)")
     matrix.add_argument("--json", action="store_true", help="machine-readable list")
-    matrix.add_argument("--run", action="store_true", help="render and check every combination")
+    matrix.add_argument("--run", action="store_true", help="render, check and run every combination")
+    matrix.add_argument("--render-only", action="store_true", help="with --run: the render tier only")
     matrix.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallel processes (default: cores)")
     matrix.add_argument("--report", default="build/matrix-report.json", help="where --run writes its JSON report")
     matrix.add_argument("--cache-dir", default=".cache/checks", help="content-keyed cache of slow checks")
+    matrix.add_argument("--run-cache-dir", default=".cache/runs", help="recorded dependencies and passing runs")
     matrix.set_defaults(handler=_cmd_matrix)

@@ -31,6 +31,7 @@ from mlops_scaffold.manifest import expected_files
 from mlops_scaffold.matrix import Combination, full_answers
 from mlops_scaffold.project_files import iter_files
 from mlops_scaffold.render import CHECKOUT_ROOT, render_project
+from mlops_scaffold.run_tier.index import content_index
 
 
 def snapshot_template(source: Path, dest: Path) -> Path:
@@ -89,6 +90,7 @@ class Outcome:
     findings: list[str] = field(default_factory=list)
     error: str | None = None
     pending: dict[str, str] = field(default_factory=dict)  # deferred check -> its cache file, yet to run
+    index: dict[str, str] | None = None  # content hashes of the rendering, for the run tier
 
     @property
     def passed(self) -> bool:
@@ -108,6 +110,7 @@ def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_
     outcome = Outcome(combination.id, dict(combination.answers), combination.new_command(), 0.0)
     try:
         findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
+        outcome.index = content_index(dest)
         for check in DEFERRED:
             cached = cache_file(check, dest, cache_dir)
             deferred = read_cached(cached)
@@ -133,6 +136,8 @@ def _run_deferred(outcomes: Sequence[Outcome], workdir: Path, jobs: int) -> None
                 by_key.setdefault(outcome.pending[check.__name__], []).append(outcome)
         representatives = {key: workdir / group[0].id for key, group in by_key.items()}
         keys = list(representatives)
+        if keys:  # minutes of work after the progress bar is full: say what it is
+            print(f"{check.__name__}: {len(keys)} distinct inputs, in {jobs} processes", file=sys.stderr, flush=True)
         chunks = [keys[index::jobs] for index in range(jobs) if keys[index::jobs]]
         with ThreadPoolExecutor(max_workers=max(len(chunks), 1)) as pool:
             results = pool.map(lambda chunk: batch([representatives[key] for key in chunk]), chunks)  # noqa: B023
@@ -158,16 +163,14 @@ class Progress:
         self.tty = stream.isatty()
         self._last_percent = -5
 
-    def advance(self, outcome: Outcome) -> None:
+    def advance(self, label: str, passed: bool) -> None:
         self.done += 1
-        self.failed += not outcome.passed
+        self.failed += not passed
         elapsed = time.perf_counter() - self.started
         eta = elapsed / self.done * (self.total - self.done)
         percent = 100 * self.done // self.total
         bar = "#" * (percent // 4)
-        line = (
-            f"[{bar:<25}] {self.done}/{self.total} {percent:3d}%  failed {self.failed}  eta {eta:4.0f}s  {outcome.id}"
-        )
+        line = f"[{bar:<25}] {self.done}/{self.total} {percent:3d}%  failed {self.failed}  eta {eta:4.0f}s  {label}"
         if self.tty:
             print("\r" + line[:150].ljust(150), end="", file=self.stream, flush=True)
             if self.done == self.total:
@@ -208,5 +211,5 @@ def report(outcomes: Sequence[Outcome], seconds: float) -> dict:
         "passed": len(outcomes) - len(failed),
         "failed": len(failed),
         "seconds": round(seconds, 1),
-        "failures": [asdict(outcome) for outcome in failed],
+        "failures": [{k: v for k, v in asdict(outcome).items() if k != "index"} for outcome in failed],
     }

@@ -25,6 +25,9 @@ class Variable:
     required: bool = True
     secret: bool = False
     when: Condition = ALWAYS
+    # How the CI logs in to Azure; only the pipelines read it, so ml_service/settings.py leaves it
+    # out (and stays the same whichever CI platform is chosen).
+    ci_login: bool = False
 
     def render(self, context: Mapping[str, Any]) -> str:
         return self.value.format(**context)
@@ -40,20 +43,28 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("LOCATION", "{location}", "Azure region of every resource"),
     Variable("RESOURCE_GROUP", "{resource_group}", "Resource group that holds the resources"),
     Variable("WORKSPACE_NAME", "{workspace_name}", "Azure Machine Learning workspace"),
-    Variable("AZURE_SUBSCRIPTION_ID", "", "Subscription that holds the resource group", when=GITHUB),
-    Variable("AZURE_TENANT_ID", "", "Entra ID tenant of the deployment identity (OIDC)", when=GITHUB),
-    Variable("AZURE_CLIENT_ID", "", "Client id of the federated identity the workflows log in as", when=GITHUB),
+    Variable("AZURE_SUBSCRIPTION_ID", "", "Subscription that holds the resource group", when=GITHUB, ci_login=True),
+    Variable("AZURE_TENANT_ID", "", "Entra ID tenant of the deployment identity (OIDC)", when=GITHUB, ci_login=True),
+    Variable(
+        "AZURE_CLIENT_ID",
+        "",
+        "Client id of the federated identity the workflows log in as",
+        when=GITHUB,
+        ci_login=True,
+    ),
     Variable(
         "AZURE_RM_SVC_CONNECTION",
         "{azure_rm_svc_connection}",
         "Azure Resource Manager service connection the pipelines run as",
         when=ADO,
+        ci_login=True,
     ),
     Variable(
         "WORKSPACE_SVC_CONNECTION",
         "{workspace_svc_connection}",
         "Service connection scoped to the ML workspace",
         when=ADO,
+        ci_login=True,
     ),
     Variable(
         "ACI_DEPLOYMENT_NAME",
@@ -195,6 +206,7 @@ def pipeline_variables(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
             "scope": variable.scope,
             "required": variable.required,
             "secret": variable.secret,
+            "ci_login": variable.ci_login,
         }
         for variable in VARIABLES
         if variable.when.holds(answers)

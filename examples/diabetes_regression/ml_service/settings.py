@@ -14,14 +14,13 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-# What each variable means (the same words as docs/variable_group.md).
+# What each variable means (the same words as docs/variable_group.md). The variables the CI logs
+# in with are the pipelines' own, not ml_service's.
 MEANINGS: dict[str, str] = {
     "BASE_NAME": "Prefix of every Azure resource name",
     "LOCATION": "Azure region of every resource",
     "RESOURCE_GROUP": "Resource group that holds the resources",
     "WORKSPACE_NAME": "Azure Machine Learning workspace",
-    "AZURE_RM_SVC_CONNECTION": "Azure Resource Manager service connection the pipelines run as",
-    "WORKSPACE_SVC_CONNECTION": "Service connection scoped to the ML workspace",
     "ACI_DEPLOYMENT_NAME": "Azure Container Instances container group of the scoring service",
     "ACI_IDENTITY_NAME": "User-assigned identity (created by the IaC) that ACI pulls the scoring image with",
     "SCORING_DATASTORE_STORAGE_NAME": "Storage account that holds batch-scoring input and output",
@@ -88,8 +87,6 @@ EXAMPLE_VALUES: dict[str, str] = {
     "LOCATION": "centralus",
     "RESOURCE_GROUP": "mlops-RG",
     "WORKSPACE_NAME": "mlops-AML-WS",
-    "AZURE_RM_SVC_CONNECTION": "azure-resource-connection",
-    "WORKSPACE_SVC_CONNECTION": "aml-workspace-connection",
     "ACI_DEPLOYMENT_NAME": "mlops-aci",
     "ACI_IDENTITY_NAME": "mlopsdiabe-AML-ACI-ID",
     "SCORING_DATASTORE_STORAGE_NAME": "mlopsdiabescoresa",

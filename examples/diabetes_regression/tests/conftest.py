@@ -1,16 +1,19 @@
-"""Shared fixtures: the project paths, a throwaway MLflow store and a trained model."""
+"""Shared fixtures: the project paths, a throwaway MLflow store and a trained model.
+
+MLflow, pandas and the ML package are imported inside the fixtures that use them, so the
+ml_service tests, which need none of them, start without paying for their imports."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import mlflow
-import pandas as pd
 import pytest
 
-from diabetes_regression.training import train_step
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_ROOT = PROJECT_ROOT / "diabetes_regression"
@@ -22,12 +25,16 @@ EXPERIMENT = "tests"
 
 @pytest.fixture(scope="session")
 def diabetes() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.read_csv(DATA)
 
 
 @pytest.fixture(scope="session")
 def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One SQLite tracking store and artifact folder for the whole session, outside the project."""
+    import mlflow
+
     root = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{root / 'mlruns.db'}"
     with pytest.MonkeyPatch.context() as patch:
@@ -47,6 +54,8 @@ def model_name(mlflow_store: str) -> str:
 @pytest.fixture(scope="session")
 def trained(mlflow_store: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Run the training step once: {"model": model folder, "metrics": metrics folder}."""
+    from diabetes_regression.training import train_step
+
     root = tmp_path_factory.mktemp("trained")
     outputs = {"model": root / "model", "metrics": root / "metrics"}
     exit_code = train_step.main(

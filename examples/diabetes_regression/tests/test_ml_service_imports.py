@@ -2,51 +2,51 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
+import socket
 import subprocess
 import sys
-import textwrap
 
-from ml_service.settings import EXAMPLE_VALUES, PROJECT_ROOT
+import azure.identity
 
-GUARDED_IMPORT = textwrap.dedent(
-    """
-    import importlib, pkgutil, socket, subprocess
-    import azure.identity
+from ml_service.settings import EXAMPLE_VALUES
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("network, credential or process work at import time")
-
-    socket.socket.connect = refuse
-    socket.create_connection = refuse
-    subprocess.run = refuse
-    subprocess.Popen = refuse
-    azure.identity.DefaultAzureCredential = refuse
-
-    import ml_service
-    names = [info.name for info in pkgutil.walk_packages(ml_service.__path__, "ml_service.")]
-    for name in names:
-        importlib.import_module(name)
-    print(len(names))
-    """
-)
+ML_SERVICE = "ml_service"
 
 
-def test_every_module_imports_without_settings_network_or_credentials(tmp_path) -> None:
-    environ = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in EXAMPLE_VALUES and not key.startswith(("AZURE_", "DATABRICKS_", "MSI_", "IDENTITY_"))
-    }
-    environ["ML_SERVICE_DOTENV"] = str(tmp_path / "missing.env")
-    environ["PYTHONPATH"] = str(PROJECT_ROOT)
-    result = subprocess.run(
-        [sys.executable, "-c", GUARDED_IMPORT],
-        cwd=tmp_path,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr
-    assert int(result.stdout.split()[-1]) >= 10
+def _refuse(*args, **kwargs):
+    raise AssertionError("network, credential or process work at import time")
+
+
+def _ml_service_modules() -> dict[str, object]:
+    return {name: module for name, module in sys.modules.items() if name.split(".")[0] == ML_SERVICE}
+
+
+def test_every_module_imports_without_settings_network_or_credentials(tmp_path, monkeypatch) -> None:
+    """Every ml_service module imported afresh, with no settings, sockets, processes or credentials."""
+    for key in list(os.environ):
+        if key in EXAMPLE_VALUES or key.startswith(("AZURE_", "DATABRICKS_", "MSI_", "IDENTITY_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("ML_SERVICE_DOTENV", str(tmp_path / "missing.env"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(socket.socket, "connect", _refuse)
+    monkeypatch.setattr(socket, "create_connection", _refuse)
+    monkeypatch.setattr(subprocess, "run", _refuse)
+    monkeypatch.setattr(subprocess, "Popen", _refuse)
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", _refuse)
+    already_imported = _ml_service_modules()
+    for name in already_imported:
+        del sys.modules[name]
+    try:
+        package = importlib.import_module(ML_SERVICE)
+        names = [info.name for info in pkgutil.walk_packages(package.__path__, f"{ML_SERVICE}.")]
+        for name in names:
+            importlib.import_module(name)
+    finally:
+        # The fresh modules hold the refusing stand-ins: later tests get the modules they had.
+        for name in _ml_service_modules():
+            del sys.modules[name]
+        sys.modules.update(already_imported)
+    assert len(names) >= 10

@@ -3,9 +3,12 @@ step passes exists, and every option a script requires is passed (also with RUN_
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
-import subprocess
+import runpy
 import sys
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -44,11 +47,18 @@ def step_commands() -> list[tuple[str, str]]:
 
 @cache
 def cli_help(module: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", module, "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, f"{module} --help failed: {result.stderr[-500:]}"
-    return result.stdout
+    """`python -m <module> --help`, run in this process: argparse prints the usage and exits 0."""
+    printed = io.StringIO()
+    argv = sys.argv
+    sys.argv = [module, "--help"]
+    try:
+        with contextlib.redirect_stdout(printed), pytest.raises(SystemExit) as exited, warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # runpy: the module was imported before
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+    finally:
+        sys.argv = argv
+    assert exited.value.code in (0, None), f"{module} --help exited with {exited.value.code}"
+    return printed.getvalue()
 
 
 def required_options(help_text: str) -> set[str]:

@@ -4,7 +4,10 @@ pipelines call them, the Makefile has the local-loop targets, and every environm
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -109,4 +112,25 @@ def environments_pinned(project: Path) -> list[Finding]:
     return findings
 
 
-CHECKS = [contract_files, makefile_targets, environments_pinned]
+REGISTRY_GUARD = "ml_service/deploy/registry_guard.py"
+
+
+def registry_guard_passes(project: Path) -> list[Finding]:
+    """`make lint`'s registry guard (standard library only), where the project has one."""
+    if not (project / REGISTRY_GUARD).is_file():
+        return []
+    result = subprocess.run(
+        [sys.executable, "-m", "ml_service.deploy.registry_guard", str(project)],
+        cwd=project,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode == 0:
+        return []
+    lines = result.stderr.strip().splitlines() or [f"exit code {result.returncode}"]
+    return [Finding(REGISTRY_GUARD, None, f"the registry guard fails: {line}") for line in lines]
+
+
+CHECKS = [contract_files, makefile_targets, environments_pinned, registry_guard_passes]
