@@ -192,3 +192,42 @@ def test_snapshot_leaves_no_stale_files(tmp_path):
     snapshot_template(REPO_ROOT, dest)
     assert not (dest / "template" / "stale.txt").exists()
     shutil.rmtree(dest)
+
+
+def test_matrix_run_prints_the_table_and_names_a_failing_run(tmp_path, monkeypatch, capsys):
+    """The command's report over tiers that ran elsewhere: two combinations, one run failing."""
+    from mlops_scaffold import matrix_cli, matrix_runner
+    from mlops_scaffold.run_tier import runner
+
+    chosen = COMBINATIONS[:2]
+    monkeypatch.setattr(matrix_cli, "valid_combinations", lambda: chosen)
+
+    def render_tier(combinations, workdir, jobs, cache_dir, on_outcome):
+        outcomes = [matrix_runner.Outcome(c.id, dict(c.answers), c.new_command(), 0.1, index={}) for c in combinations]
+        for outcome in outcomes:
+            on_outcome(outcome)
+        return outcomes
+
+    def run_tier(combinations, indexes, template_dir, workdir, cache_dir, jobs, on_result):
+        good = runner.RunResult("k1", "ml tests", chosen[0].id, True, 1.0)
+        bad = runner.RunResult("k2", "local loop", chosen[1].id, False, 2.0, ["tests/test_x.py::test_y"])
+        runs = {c.id: runner.CombinationRuns(c.id, runner.reproduce_command(c)) for c in combinations}
+        runs[chosen[0].id].runs = {"ml tests": "k1"}
+        runs[chosen[1].id].runs = {"ml tests": "k1", "local loop": "k2"}
+        return runs, {"k1": good, "k2": bad}
+
+    monkeypatch.setattr(matrix_runner, "run_render_tier", render_tier)
+    monkeypatch.setattr(runner, "run_run_tier", run_tier)
+    monkeypatch.setattr(runner, "plan_tasks", lambda combinations, indexes: ([], {}, {}))
+    report_path = tmp_path / "report.json"
+    assert main(["matrix", "--run", "--jobs", "1", "--report", str(report_path)]) == 1
+    captured = capsys.readouterr()
+    table = dict(line.rsplit(None, 1) for line in captured.out.splitlines()[:5])
+    assert list(table) == ["combinations", "distinct keys", "passed", "failed", "seconds"]
+    assert [table[name] for name in ("combinations", "distinct keys", "passed", "failed")] == ["2", "2", "1", "1"]
+    assert f"FAILED {chosen[1].id}" in captured.err
+    assert "local loop (ran in " in captured.err and "tests/test_x.py::test_y" in captured.err
+    report = json.loads(report_path.read_text())
+    (failure,) = report["run_failures"]
+    assert failure["answers"] == dict(chosen[1].answers)
+    assert failure["reproduce"].startswith(f"mlops-scaffold new /tmp/{chosen[1].id} ")

@@ -78,6 +78,7 @@ def _run_tier(args: argparse.Namespace, combinations, outcomes, workdir: Path) -
         jobs=args.jobs,
         on_result=lambda task, result: progress.advance(f"{task.unit.name} {task.combination.id}", result.passed),
     )
+    answers = {combination.id: dict(combination.answers) for combination in combinations}
     run_failures = []
     for combination_runs in runs.values():
         failed = [results[key] for key in combination_runs.runs.values() if not results[key].passed]
@@ -86,6 +87,7 @@ def _run_tier(args: argparse.Namespace, combinations, outcomes, workdir: Path) -
             run_failures.append(
                 {
                     "id": combination_runs.id,
+                    "answers": answers[combination_runs.id],
                     "reproduce": combination_runs.reproduce,
                     "error": combination_runs.error,
                     "findings": findings,
