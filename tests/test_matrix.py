@@ -139,7 +139,7 @@ def test_a_generated_test_broken_for_one_combination_fails_only_that_one(run_tie
     source = tmp_path / "source"
     snapshot_template(REPO_ROOT, source)
     target = next(c for c in COMBINATIONS if c.answers["deployment_targets"] == ["aks"] and c.answers["batch_scoring"])
-    broken = "def test_broken():\n    assert 1 + 1 == 3, 'deliberately broken'\n"
+    broken = 'def test_broken():\n    assert 1 + 1 == 3, "deliberately broken"\n'  # ruff-clean: only the run tier fails
     (source / "template" / "tests" / f"{{% if {_only(target)} %}}test_ml_service_broken.py{{% endif %}}").write_text(
         broken
     )
