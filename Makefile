@@ -31,7 +31,7 @@ $(CHECKOV):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 
 test: install $(CHECKOV) ## the whole test suite (render and run tiers), in parallel
-	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
 lint: install ## ruff lint and format check of our own code
 	$(BIN)/ruff check src tests hooks

@@ -22,8 +22,8 @@ from mlops_scaffold.checks import iac, run_checks
 from mlops_scaffold.naming import DERIVED_NAMES
 from mlops_scaffold.options import resolve_answers
 
-# One xdist group: the matrix renders are shared by the tests of this module, so one worker renders them once.
-pytestmark = pytest.mark.xdist_group("iac")
+# The matrix renders are shared by the tests of this module; `make test` distributes tests by
+# module (--dist loadscope), so one worker renders them once.
 
 IAC_TARGETS = ("aci", "aks", "webapp")  # online_endpoint needs no infrastructure of its own
 

@@ -1,4 +1,6 @@
-"""The matrix: every valid combination enumerated, rendered and checked (the render tier)."""
+"""The matrix: every valid combination enumerated, rendered and checked (the render tier), then
+run (the run tier). `make test` distributes tests by module (`--dist loadscope`), so one worker
+runs this module and its session fixtures run each tier once."""
 
 from __future__ import annotations
 
@@ -97,7 +99,6 @@ def _interpreter(version: str) -> str | None:
         return None
 
 
-@pytest.mark.xdist_group("render-tier")  # one worker runs the tier; each combination is its own test
 @pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
 def test_render_tier(combination, render_tier):
     outcome = render_tier[combination.id]
@@ -106,7 +107,6 @@ def test_render_tier(combination, render_tier):
     )
 
 
-@pytest.mark.xdist_group("render-tier")
 @pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
 def test_run_tier(combination, run_tier):
     runs, results = run_tier
@@ -134,7 +134,6 @@ def _only(target) -> str:
     )
 
 
-@pytest.mark.xdist_group("render-tier")  # after the run tier, whose passing runs it reuses
 def test_a_generated_test_broken_for_one_combination_fails_only_that_one(run_tier, tmp_path):
     source = tmp_path / "source"
     snapshot_template(REPO_ROOT, source)

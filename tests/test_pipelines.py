@@ -114,7 +114,6 @@ def pairwise_projects(
     return checked_copies(render, tmp_path_factory, PAIRWISE)
 
 
-@pytest.mark.xdist_group("pipelines-pairwise")  # one worker renders the pairwise set once
 @pytest.mark.parametrize("combination", PAIRWISE, ids=combination_id)
 def test_static_guarantees_hold(
     pairwise_projects: dict[str, tuple[Path, list[Finding]]], combination: dict[str, Any]
@@ -321,7 +320,6 @@ def _chosen(combination: dict[str, Any]) -> set[tuple[str, Any]]:
     return chosen | {("target", target) for target in combination["deployment_targets"]}
 
 
-@pytest.mark.xdist_group("pipelines-pairwise")
 @pytest.mark.parametrize("combination", PAIRWISE, ids=combination_id)
 def test_docs_mention_only_chosen_options(render: Callable[..., Path], combination: dict[str, Any]) -> None:
     """getting_started.md (and custom_model.md, observability.md) say nothing about options not chosen."""
