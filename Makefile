@@ -15,10 +15,13 @@ CHECKOV_VERSION := 3.3.30
 help: ## list the tasks
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
+# uv is bootstrapped from PyPI into .venv with pip, then installs everything else (and builds the
+# generated projects' venvs, see src/mlops_scaffold/venvs.py): a fresh machine needs only Python.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "==> installing uv, then mlops-scaffold with its test tools into $(VENV)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP) ## create .venv and install mlops-scaffold with its test tools
@@ -26,9 +29,10 @@ install: $(STAMP) ## create .venv and install mlops-scaffold with its test tools
 demo: install ## render the default project into build/demo and run its local loop, with a summary
 	$(BIN)/python -m mlops_scaffold.demo
 
-$(CHECKOV):
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+$(CHECKOV): | $(STAMP)
+	@echo "==> installing checkov $(CHECKOV_VERSION) into $(CHECKOV_VENV)"
+	@test -x $(CHECKOV_VENV)/bin/python || $(BIN)/uv venv --quiet --python $(PYTHON) $(CHECKOV_VENV)
+	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION)
 
 test: install $(CHECKOV) ## the whole test suite (render and run tiers), in parallel
 	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope

@@ -3,6 +3,8 @@
 Every generated project of one Python version installs the same pinned requirements, so one
 venv per (Python version, requirements content) serves them all: the generated Makefile takes
 `VENV=<path>`. Creation is guarded by a file lock, so parallel test workers build it once.
+uv builds them when it is installed (it comes with this package's dev extras): seconds instead
+of the minutes pip takes; pip remains the fallback.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +41,28 @@ def find_python(version: str) -> str:
     raise InterpreterNotFound(f"python{version} not found on PATH or under ~/.pyenv; install Python {version}")
 
 
+def find_uv() -> str | None:
+    """uv installed beside this interpreter (`make install` puts it into .venv), or on PATH."""
+    beside = Path(sys.executable).parent / "uv"
+    return str(beside) if beside.is_file() else shutil.which("uv")
+
+
+def _build(venv: Path, python: str, requirements: Path) -> str:
+    """Create `venv` with `python` and install `requirements`; returns the installer used."""
+    uv = find_uv()
+    if uv is not None:
+        # --seed: pip inside the venv too, for the generated Makefile's own `make install`.
+        subprocess.run([uv, "venv", "--quiet", "--seed", "--python", python, str(venv)], check=True)
+        install = [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
+        subprocess.run([*install, "-r", str(requirements)], check=True)
+        return "uv"
+    subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-r", str(requirements)], check=True)
+    return "pip"
+
+
 @contextmanager
 def file_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,9 +85,10 @@ def ensure_venv(python_version: str, requirements: Path, cache_root: Path = CACH
             return venv
         if venv.exists():
             shutil.rmtree(venv)  # a half-built venv from an interrupted run
-        subprocess.run([find_python(python_version), "-m", "venv", str(venv)], check=True)
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "-r", str(requirements)], check=True)
+        print(f"building the Python {python_version} project venv {venv.name} ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        installer = _build(venv, find_python(python_version), requirements)
         shutil.copyfile(requirements, ready)
+        seconds = time.perf_counter() - started
+        print(f"built {venv.name} with {installer} in {seconds:.0f} s", file=sys.stderr, flush=True)
     return venv
