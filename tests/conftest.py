@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mlops_scaffold.matrix_runner import snapshot_template
+from mlops_scaffold.matrix.render_tier import snapshot_template
 from mlops_scaffold.render import render_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -14,10 +14,10 @@ from conftest import REPO_ROOT, require
 
 from mlops_scaffold import fast_rendering
 from mlops_scaffold.cli import main
-from mlops_scaffold.matrix import full_answers, valid_combinations
-from mlops_scaffold.matrix_runner import Progress, report, run_render_tier, snapshot_template
+from mlops_scaffold.matrix.combinations import full_answers, valid_combinations
+from mlops_scaffold.matrix.render_tier import Progress, report, run_render_tier, snapshot_template
+from mlops_scaffold.matrix.run_tier.runner import plan_tasks, run_run_tier
 from mlops_scaffold.options import QUESTIONS_BY_NAME
-from mlops_scaffold.run_tier.runner import plan_tasks, run_run_tier
 from mlops_scaffold.venvs import InterpreterNotFound, find_python
 
 COMBINATIONS = valid_combinations()
@@ -195,8 +195,9 @@ def test_snapshot_leaves_no_stale_files(tmp_path):
 
 def test_matrix_run_prints_the_table_and_names_a_failing_run(tmp_path, monkeypatch, capsys):
     """The command's report over tiers that ran elsewhere: two combinations, one run failing."""
-    from mlops_scaffold import matrix_cli, matrix_runner
-    from mlops_scaffold.run_tier import runner
+    from mlops_scaffold.matrix import cli as matrix_cli
+    from mlops_scaffold.matrix import render_tier as matrix_runner
+    from mlops_scaffold.matrix.run_tier import runner
 
     chosen = COMBINATIONS[:2]
     monkeypatch.setattr(matrix_cli, "valid_combinations", lambda: chosen)

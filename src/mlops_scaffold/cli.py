@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlops_scaffold import matrix_cli
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
+from mlops_scaffold.matrix import cli as matrix_cli
 from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, AnswerError, Derived, parse_cli_value
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

@@ -28,10 +28,10 @@ from mlops_scaffold.checks import (
     write_cached,
 )
 from mlops_scaffold.manifest import expected_files
-from mlops_scaffold.matrix import Combination, full_answers
+from mlops_scaffold.matrix.combinations import Combination, full_answers
+from mlops_scaffold.matrix.run_tier.index import content_index
 from mlops_scaffold.project_files import iter_files
 from mlops_scaffold.render import CHECKOUT_ROOT, render_project
-from mlops_scaffold.run_tier.index import content_index
 
 
 def snapshot_template(source: Path, dest: Path) -> Path:

@@ -10,11 +10,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from mlops_scaffold.matrix import valid_combinations
+from mlops_scaffold.matrix.combinations import valid_combinations
 
 
 def _cmd_matrix(args: argparse.Namespace) -> int:
-    from mlops_scaffold.matrix_runner import Progress, report, run_render_tier
+    from mlops_scaffold.matrix.render_tier import Progress, report, run_render_tier
 
     combinations = valid_combinations()
     if args.json and not args.run:
@@ -61,8 +61,8 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
 
 def _run_tier(args: argparse.Namespace, combinations, outcomes, workdir: Path) -> dict:
     """Every combination's generated tests and local loop, each distinct run once."""
-    from mlops_scaffold.matrix_runner import Progress
-    from mlops_scaffold.run_tier.runner import plan_tasks, run_run_tier
+    from mlops_scaffold.matrix.render_tier import Progress
+    from mlops_scaffold.matrix.run_tier.runner import plan_tasks, run_run_tier
 
     started = time.perf_counter()
     indexes = {outcome.id: outcome.index for outcome in outcomes}

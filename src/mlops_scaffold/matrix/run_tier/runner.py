@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlops_scaffold.matrix import Combination, full_answers
+from mlops_scaffold.matrix.combinations import Combination, full_answers
+from mlops_scaffold.matrix.run_tier import index as run_index
+from mlops_scaffold.matrix.run_tier.units import Unit, units_for
 from mlops_scaffold.render import render_project
-from mlops_scaffold.run_tier import index as run_index
-from mlops_scaffold.run_tier.units import Unit, units_for
 from mlops_scaffold.venvs import ensure_venv
 
 RECORDER = Path(__file__).with_name("_mlops_scaffold_recorder.py")
