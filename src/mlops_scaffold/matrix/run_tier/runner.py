@@ -149,8 +149,11 @@ def execute(unit: Unit, project: Path, venv: Path) -> tuple[bool, str, list[str]
 class RunTier:
     """One run tier over `combinations` (with their content indexes from the render tier)."""
 
-    def __init__(self, template_dir: Path, workdir: Path, cache_dir: Path, jobs: int = 2) -> None:
+    def __init__(
+        self, template_dir: Path, workdir: Path, cache_dir: Path, jobs: int = 2, venv_cache: Path | None = None
+    ) -> None:
         self.template_dir, self.workdir, self.jobs = template_dir, workdir, jobs
+        self.venv_cache = venv_cache
         self.cache_dir = cache_dir
         self.lock = threading.Lock()
         self.render_lock = threading.Lock()
@@ -181,7 +184,7 @@ class RunTier:
     def venv(self, python_version: str) -> Path:
         with self.render_lock:
             if python_version not in self.venvs:
-                venv = ensure_venv(python_version, self.template_dir / "template" / "requirements.txt")
+                venv = ensure_venv(python_version, self.template_dir / "template" / "requirements.txt", self.venv_cache)
                 install_recorder(venv)
                 self.venvs[python_version] = venv
                 self.fingerprints[python_version] = environment_fingerprint(python_version)
@@ -312,10 +315,11 @@ def run_run_tier(
     cache_dir: Path,
     jobs: int = 2,
     on_result: Callable[[Task, RunResult], None] | None = None,
+    venv_cache: Path | None = None,
 ) -> tuple[dict[str, CombinationRuns], dict[str, RunResult]]:
     """Run every combination's units, each distinct one once; (runs per combination, results by key)."""
     tasks, answers, per_combination = plan_tasks(combinations, indexes)
-    tier = RunTier(template_dir, workdir, cache_dir, jobs)
+    tier = RunTier(template_dir, workdir, cache_dir, jobs, venv_cache)
     pending = list(tasks)
     errors: list[BaseException] = []
 
