@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, require
 
-from mlops_scaffold import fast_rendering
 from mlops_scaffold.cli import main
 from mlops_scaffold.matrix.combinations import full_answers, valid_combinations
 from mlops_scaffold.matrix.progress import Progress
@@ -72,7 +71,6 @@ def render_workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def render_tier(render_workdir) -> dict[str, dict]:
     """The whole render tier, run once (2 processes; the dry runs batched by their inputs)."""
-    fast_rendering.enable()
     outcomes = run_render_tier(COMBINATIONS, render_workdir, jobs=2, cache_dir=CHECK_CACHE)
     return {outcome.id: outcome for outcome in outcomes}
 

@@ -29,6 +29,7 @@ from mlops_scaffold.checks import (
     run_checks,
     write_cached,
 )
+from mlops_scaffold.copier_compat import fast_rendering
 from mlops_scaffold.manifest import expected_files
 from mlops_scaffold.matrix.combinations import Combination, full_answers
 from mlops_scaffold.matrix.run_tier.index import content_index
@@ -101,19 +102,14 @@ class Outcome:
         return not self.findings and self.error is None
 
 
-def _worker_init() -> None:
-    from mlops_scaffold import fast_rendering
-
-    fast_rendering.enable()
-
-
 def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_dir: Path) -> Outcome:
     """Render and check one combination; the rendering stays when its dry run is still pending."""
     started = time.perf_counter()
     dest = workdir / combination.id
     outcome = Outcome(combination.id, dict(combination.answers), combination.new_command(), 0.0)
     try:
-        findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
+        with fast_rendering():  # undone after each rendering: the worker is left unpatched
+            findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
         outcome.index = content_index(dest)
         for check in DEFERRED:
             cached = cache_file(check, dest, cache_dir)
@@ -193,7 +189,7 @@ def run_render_tier(
     cache_dir = cache_dir or workdir / "_cache"
     template_dir = snapshot_template(source, workdir / "_template")
     outcomes: dict[str, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(_run_one, c, template_dir, workdir, cache_dir) for c in combinations]
         for future in as_completed(futures):
             outcome = future.result()
