@@ -20,11 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-
-try:  # copier >= 9.10 keeps its internals in underscored modules
-    from copier import _main as _copier_main
-except ImportError:  # pragma: no cover - copier 9.4 to 9.9
-    from copier import main as _copier_main  # type: ignore[no-redef]
+from copier import _main as _copier_main  # copier >= 9.10 keeps its internals in underscored modules
 
 Worker = _copier_main.Worker
 
@@ -33,7 +29,7 @@ def raw_config(template: Any) -> dict[str, Any]:
     """The template's copier.yml as copier parsed it (with includes), before any rendering."""
     config = getattr(template, "_raw_config", None)
     if not isinstance(config, dict):
-        raise RuntimeError("this copier version does not expose the parsed copier.yml; use copier 9.4 to 9.x")
+        raise RuntimeError("this copier does not expose the parsed copier.yml; use a version pyproject.toml allows")
     return config
 
 
