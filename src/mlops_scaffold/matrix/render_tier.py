@@ -36,7 +36,7 @@ from mlops_scaffold.matrix.run_tier.index import content_index
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 from mlops_scaffold.project_files import iter_files
 from mlops_scaffold.render import CHECKOUT_ROOT, render_project
-from mlops_scaffold.venvs import ensure_venv
+from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv, find_python
 
 
 def snapshot_template(source: Path, dest: Path) -> Path:
@@ -137,11 +137,20 @@ def project_python(template_dir: Path, venv_cache: Path | None = None) -> str:
     configured = os.environ.get("MLOPS_SCAFFOLD_PROJECT_PYTHON")
     if configured:
         return configured
-    version = str(QUESTIONS_BY_NAME["python_version"].default)
+    question = QUESTIONS_BY_NAME["python_version"]
+    versions = [str(question.default)] + [str(choice) for choice in question.choices if choice != question.default]
+    version = next((v for v in versions if _has_python(v)), versions[0])  # versions[0]: its error says what to install
     print(f"project venv: Python {version} with the generated requirements (built once, cached)", file=sys.stderr)
-    requirements = template_dir / "template" / "requirements.txt"
-    venv = ensure_venv(version, requirements, venv_cache) if venv_cache else ensure_venv(version, requirements)
+    venv = ensure_venv(version, template_dir / "template" / "requirements.txt", venv_cache)
     return str(venv / "bin" / "python")
+
+
+def _has_python(version: str) -> bool:
+    try:
+        find_python(version)
+    except InterpreterNotFound:
+        return False
+    return True
 
 
 def _run_deferred(
