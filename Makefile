@@ -8,9 +8,13 @@ JOBS ?= auto
 CHECKOV_VENV ?= .cache/checkov-venv
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 CHECKOV_VERSION := 3.3.30
+# The lowest copier pyproject.toml allows: `make check-lowest-copier` tests it (CI runs it).
+LOWEST_COPIER := $(shell sed -n 's/^ *"copier>=\([0-9.]*\),.*/\1/p' pyproject.toml)
+LOWEST_VENV ?= .cache/venv-copier-$(LOWEST_COPIER)
+FAST_TIER := -m "not slow and not matrix and not venv"
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format copier-yml examples matrix bench-matrix bench-local-loop
+.PHONY: help install demo test check check-lowest-copier lint format copier-yml examples matrix bench-matrix bench-local-loop
 
 help: ## list the tasks
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,6 +41,14 @@ $(CHECKOV): | $(STAMP)
 test: install $(CHECKOV) ## the whole test suite (render and run tiers), in parallel
 	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
+check: install ## the fast tier: unit tests, pairwise renderings and their checks, no project venv (< 3 min)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(FAST_TIER)
+
+check-lowest-copier: ## the fast tier on the lowest supported copier, in its own venv (.cache/venv-copier-*)
+	$(MAKE) install VENV=$(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/uv pip install --quiet --python $(LOWEST_VENV)/bin/python 'copier==$(LOWEST_COPIER)'
+	$(MAKE) check VENV=$(LOWEST_VENV)
+
 lint: install ## ruff lint and format check of our own code
 	$(BIN)/ruff check src tests hooks
 	$(BIN)/ruff format --check src tests hooks
@@ -51,8 +63,8 @@ copier-yml: install ## regenerate copier.yml from the options model
 examples: install ## re-render examples/diabetes_regression from the working tree
 	$(BIN)/python -m mlops_scaffold.examples
 
-matrix: install ## render, check and run every valid combination (progress bar, JSON report)
-	$(BIN)/mlops-scaffold matrix --run
+matrix: install ## render, check and run every valid combination (MATRIX_ARGS="--shard 1/4": one part)
+	$(BIN)/mlops-scaffold matrix --run $(MATRIX_ARGS)
 
 bench-matrix: install $(CHECKOV) ## time the render and run tiers over every combination (cold caches)
 	rm -rf build/bench-cache build/bench-run-cache

@@ -13,7 +13,8 @@ after   Three-way merge into NEW: the user's OLD, the base, the template's NEW (
         A clean merge is staged, so git shows the rename with the user's edits in it; a conflict
         leaves markers and unmerged index entries, like copier's own conflicts.
 
-Standalone on purpose: it runs with copier's interpreter (copier, pyyaml), not with mlops_scaffold.
+Standalone on purpose: it runs with copier's interpreter (copier, pyyaml), where mlops_scaffold may be
+missing; it uses mlops_scaffold.copier_compat (copier's temporary folders) only when it is there.
 """
 
 from __future__ import annotations
@@ -68,8 +69,11 @@ def copier_old_copy() -> Path | None:
     answers = git("show", f"HEAD:./{ANSWERS_FILE}", check=False).stdout
     if not answers:
         return None
-    candidates = Path(tempfile.gettempdir()).glob("copier*old_copy*")
-    for candidate in sorted(candidates, key=lambda path: path.stat().st_mtime, reverse=True):
+    try:  # copier's temporary folders are its internals: mlops_scaffold.copier_compat knows them
+        from mlops_scaffold.copier_compat import old_copies
+    except ImportError:  # plain `copier update` without mlops-scaffold: render the base instead
+        return None
+    for candidate in old_copies():
         project = candidate / subdir
         try:
             if (project / ANSWERS_FILE).read_bytes() == answers:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mlops_scaffold.matrix_runner import snapshot_template
+from mlops_scaffold.matrix.render_tier import snapshot_template
 from mlops_scaffold.render import render_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +53,14 @@ def answers_with(**overrides: Any) -> dict[str, Any]:
     return answers
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that ask for the generated project's venv are marked `venv`, so `make check` (the fast
+    tier: -m "not slow and not matrix and not venv") leaves them, and the venv, to `make test`."""
+    for item in items:
+        if "project_venv" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.venv)
+
+
 @pytest.fixture(scope="session")
 def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as it is in the working tree, copied outside git so copier renders it
@@ -80,17 +88,13 @@ def render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path) ->
 @pytest.fixture(scope="session")
 def project_venv(render: Callable[..., Path]) -> Path:
     """The shared venv with a generated project's requirements (Python 3.11, the default), built
-    once per requirements content; checks that run project code (the Azure ML dry run) use it."""
+    once per requirements content, on demand: only tests that ask for it (they run project code,
+    e.g. the Azure ML dry run of `mlops-scaffold check`) wait for it; `make check` asks for none."""
     from mlops_scaffold.venvs import ensure_venv
 
     venv = ensure_venv(CANONICAL_ANSWERS["python_version"], render() / "requirements.txt")
     os.environ["MLOPS_SCAFFOLD_PROJECT_PYTHON"] = str(venv / "bin" / "python")
     return venv
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _project_python(project_venv: Path) -> None:
-    """`mlops-scaffold check` runs the project's Azure ML dry run: every test gets that Python."""
 
 
 @pytest.fixture

@@ -21,11 +21,11 @@ def test_options_table_shows_defaults(capsys):
     assert "base_name" in out and "centralus" in out
 
 
-def test_check_passes_on_a_fresh_rendering(render, capsys):
+def test_check_passes_on_a_fresh_rendering(render, capsys, project_venv):
     assert main(["check", str(render())]) == 0, capsys.readouterr().out
 
 
-def test_check_names_file_and_line_of_a_leftover_jinja_marker(render_copy, capsys):
+def test_check_names_file_and_line_of_a_leftover_jinja_marker(render_copy, capsys, project_venv):
     project = render_copy()
     readme = project / "README.md"
     readme.write_text(readme.read_text() + "\nHello {{ name }}\n")
@@ -35,13 +35,13 @@ def test_check_names_file_and_line_of_a_leftover_jinja_marker(render_copy, capsy
     assert f"README.md:{line_number}: leftover Jinja marker" in out
 
 
-def test_check_ignores_github_expressions(render_copy, capsys):
+def test_check_ignores_github_expressions(render_copy, capsys, project_venv):
     project = render_copy()
     (project / "workflow.yml").write_text("run: echo ${{ vars.BASE_NAME }}\n")
     assert main(["check", str(project)]) == 0, capsys.readouterr().out
 
 
-def test_check_reports_a_variable_missing_from_the_docs(render_copy, capsys):
+def test_check_reports_a_variable_missing_from_the_docs(render_copy, capsys, project_venv):
     project = render_copy()
     env = project / ".env.example"
     env.write_text("\n".join(line for line in env.read_text().splitlines() if not line.startswith("BASE_NAME=")))

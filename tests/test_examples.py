@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import REPO_ROOT
 
 from mlops_scaffold.examples import EXAMPLE_DIR, render_example, tree_differences
-from mlops_scaffold.matrix_runner import snapshot_template
+from mlops_scaffold.matrix.render_tier import snapshot_template
 
 
 def test_example_matches_a_fresh_rendering(tmp_path):

@@ -69,9 +69,8 @@ IAC_PATHS = ["/*", "!/environment_setup", "!/docs", "!/.checkov.yaml", "!/.githu
 def iac_render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path):
     import copier
 
-    from mlops_scaffold import fast_rendering
+    from mlops_scaffold.copier_compat import fast_rendering
 
-    fast_rendering.enable()  # 64 renderings of one template: compile each Jinja source once
     cache: dict[str, Path] = {}
 
     def _render(combo: dict[str, Any]) -> Path:
@@ -79,7 +78,10 @@ def iac_render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path
         if key not in cache:
             dest = tmp_path_factory.mktemp("iac") / key
             answers = resolve_answers(answers_with(**combo))
-            copier.run_copy(str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=IAC_PATHS)
+            with fast_rendering():  # 64 renderings of one template: compile each Jinja source once
+                copier.run_copy(
+                    str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=IAC_PATHS
+                )
             cache[key] = dest
         return cache[key]
 

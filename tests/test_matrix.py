@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, require
 
-from mlops_scaffold import fast_rendering
 from mlops_scaffold.cli import main
-from mlops_scaffold.matrix import full_answers, valid_combinations
-from mlops_scaffold.matrix_runner import Progress, report, run_render_tier, snapshot_template
+from mlops_scaffold.matrix.combinations import full_answers, valid_combinations
+from mlops_scaffold.matrix.progress import Progress
+from mlops_scaffold.matrix.render_tier import run_render_tier, snapshot_template
+from mlops_scaffold.matrix.report import report
+from mlops_scaffold.matrix.run_tier.runner import plan_tasks, run_run_tier
 from mlops_scaffold.options import QUESTIONS_BY_NAME
-from mlops_scaffold.run_tier.runner import plan_tasks, run_run_tier
 from mlops_scaffold.venvs import InterpreterNotFound, find_python
 
 COMBINATIONS = valid_combinations()
@@ -67,7 +71,6 @@ def render_workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def render_tier(render_workdir) -> dict[str, dict]:
     """The whole render tier, run once (2 processes; the dry runs batched by their inputs)."""
-    fast_rendering.enable()
     outcomes = run_render_tier(COMBINATIONS, render_workdir, jobs=2, cache_dir=CHECK_CACHE)
     return {outcome.id: outcome for outcome in outcomes}
 
@@ -99,6 +102,7 @@ def _interpreter(version: str) -> str | None:
         return None
 
 
+@pytest.mark.matrix
 @pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
 def test_render_tier(combination, render_tier):
     outcome = render_tier[combination.id]
@@ -107,6 +111,7 @@ def test_render_tier(combination, render_tier):
     )
 
 
+@pytest.mark.matrix
 @pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
 def test_run_tier(combination, run_tier):
     runs, results = run_tier
@@ -134,6 +139,7 @@ def _only(target) -> str:
     )
 
 
+@pytest.mark.matrix
 def test_a_generated_test_broken_for_one_combination_fails_only_that_one(run_tier, tmp_path):
     source = tmp_path / "source"
     snapshot_template(REPO_ROOT, source)
@@ -161,6 +167,7 @@ def test_a_generated_test_broken_for_one_combination_fails_only_that_one(run_tie
     assert runs[target.id].reproduce.startswith(f"mlops-scaffold new /tmp/{target.id} ")
 
 
+@pytest.mark.venv  # the render tier's dry run builds the project venv when it is missing
 def test_a_template_broken_for_one_combination_fails_only_that_one(tmp_path):
     source = tmp_path / "source"
     snapshot_template(REPO_ROOT, source)
@@ -195,19 +202,20 @@ def test_snapshot_leaves_no_stale_files(tmp_path):
 
 def test_matrix_run_prints_the_table_and_names_a_failing_run(tmp_path, monkeypatch, capsys):
     """The command's report over tiers that ran elsewhere: two combinations, one run failing."""
-    from mlops_scaffold import matrix_cli, matrix_runner
-    from mlops_scaffold.run_tier import runner
+    from mlops_scaffold.matrix import cli as matrix_cli
+    from mlops_scaffold.matrix import render_tier as matrix_runner
+    from mlops_scaffold.matrix.run_tier import runner
 
     chosen = COMBINATIONS[:2]
     monkeypatch.setattr(matrix_cli, "valid_combinations", lambda: chosen)
 
-    def render_tier(combinations, workdir, jobs, cache_dir, on_outcome):
+    def render_tier(combinations, workdir, jobs, cache_dir, on_outcome, venv_cache):
         outcomes = [matrix_runner.Outcome(c.id, dict(c.answers), c.new_command(), 0.1, index={}) for c in combinations]
         for outcome in outcomes:
             on_outcome(outcome)
         return outcomes
 
-    def run_tier(combinations, indexes, template_dir, workdir, cache_dir, jobs, on_result):
+    def run_tier(combinations, indexes, template_dir, workdir, cache_dir, jobs, on_result, venv_cache):
         good = runner.RunResult("k1", "ml tests", chosen[0].id, True, 1.0)
         bad = runner.RunResult("k2", "local loop", chosen[1].id, False, 2.0, ["tests/test_x.py::test_y"])
         runs = {c.id: runner.CombinationRuns(c.id, runner.reproduce_command(c)) for c in combinations}
@@ -230,3 +238,107 @@ def test_matrix_run_prints_the_table_and_names_a_failing_run(tmp_path, monkeypat
     (failure,) = report["run_failures"]
     assert failure["answers"] == dict(chosen[1].answers)
     assert failure["reproduce"].startswith(f"mlops-scaffold new /tmp/{chosen[1].id} ")
+
+
+# --- selection, shards and merged reports --------------------------------------------------------
+
+
+@pytest.mark.parametrize("total", [1, 3, 7])
+def test_shards_are_disjoint_deterministic_and_cover_the_whole(total):
+    from mlops_scaffold.matrix.combinations import run_group, shard
+
+    parts = [shard(COMBINATIONS, k, total) for k in range(1, total + 1)]
+    ids = [c.id for part in parts for c in part]
+    assert sorted(ids) == sorted(c.id for c in COMBINATIONS) and len(ids) == len(set(ids))
+    assert [c.id for c in shard(COMBINATIONS, 1, total)] == [c.id for c in parts[0]]
+    for part in parts:  # a run group never straddles shards: each shard's run tier reuses its own runs
+        others = {run_group(c) for other in parts if other is not part for c in other}
+        assert not {run_group(c) for c in part} & others
+
+
+def test_shard_lists_through_the_command(capsys):
+    listed = set()
+    for k in (1, 2):
+        assert main(["matrix", "--list", "--shard", f"{k}/2"]) == 0
+        listed |= set(capsys.readouterr().out.splitlines()[1:])
+    assert listed == {c.id for c in COMBINATIONS}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--shard", "3/2"], "--shard '3/2': expected K/N with 1 <= K <= N, e.g. 2/4"),
+        (["--only", "nope"], "--only nope: no such combination (see `mlops-scaffold matrix --list`)"),
+        (["--limit", "0"], "--limit 0: expected a positive number"),
+    ],
+)
+def test_bad_selection_is_one_line_and_exit_2(argv, message, capsys):
+    assert main(["matrix", "--list", *argv]) == 2
+    assert capsys.readouterr().err.strip() == f"mlops-scaffold: {message}"
+
+
+def test_only_and_limit_select(capsys):
+    chosen = [COMBINATIONS[5].id, COMBINATIONS[9].id]
+    assert main(["matrix", "--list", "--only", ",".join(chosen)]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == chosen
+    assert main(["matrix", "--list", "--only", chosen[0], "--only", chosen[1], "--limit", "1"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == chosen[:1]
+
+
+def _shard_report(tmp_path, k, total, failing=()):
+    """A shard's report as `matrix --run --shard` writes it (outcomes faked: the tiers run elsewhere)."""
+    from mlops_scaffold.matrix.combinations import shard
+    from mlops_scaffold.matrix.render_tier import Outcome
+
+    outcomes = [Outcome(c.id, dict(c.answers), c.new_command(), 0.1) for c in shard(COMBINATIONS, k, total)]
+    for outcome in outcomes:
+        if outcome.id in failing:
+            outcome.findings = ["ml_service/x.py:3: planted"]
+    path = tmp_path / f"shard-{k}.json"
+    path.write_text(json.dumps(report(outcomes, 10.0 * k, shard=f"{k}/{total}")))
+    return path
+
+
+def test_merge_joins_shards_and_keeps_a_failure_of_one(tmp_path, capsys):
+    failing = COMBINATIONS[1].id
+    paths = [_shard_report(tmp_path, k, 3, failing={failing}) for k in (1, 2, 3)]
+    merged_path = tmp_path / "merged.json"
+    assert main(["matrix", "merge", *map(str, paths), "--report", str(merged_path)]) == 1
+    merged = json.loads(merged_path.read_text())
+    assert sorted(merged["ids"]) == sorted(c.id for c in COMBINATIONS)
+    assert (merged["combinations"], merged["failed"], merged["passed"]) == (len(COMBINATIONS), 1, len(COMBINATIONS) - 1)
+    assert [failure["id"] for failure in merged["failures"]] == [failing]
+    assert merged["seconds"] == 30.0 and merged["shard_seconds"] == [10.0, 20.0, 30.0]
+    assert f"FAILED {failing}" in capsys.readouterr().err
+
+
+def test_merge_refuses_a_missing_or_repeated_shard(tmp_path, capsys):
+    one, two = _shard_report(tmp_path, 1, 3), _shard_report(tmp_path, 2, 3)
+    assert main(["matrix", "merge", str(one), str(two), "--report", str(tmp_path / "m.json")]) == 2
+    assert "shard(s) 3/3 missing from the merge" in capsys.readouterr().err
+    assert main(["matrix", "merge", str(one), str(one), "--report", str(tmp_path / "m.json")]) == 2
+    assert "is in two reports" in capsys.readouterr().err
+    assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.slow
+def test_matrix_run_needs_no_environment_variable(tmp_path):
+    """`mlops-scaffold matrix --run` on a fresh machine: it provides the project's Python itself.
+    Two combinations of one run group (the second reuses the first's runs); only the shared venv
+    is reused, through the documented --venv-cache option."""
+    from mlops_scaffold.venvs import CACHE_ROOT
+
+    default_python = QUESTIONS_BY_NAME["python_version"].default  # the venv the render tier needs too
+    aci_only = [c for c in COMBINATIONS if c.answers["deployment_targets"] == ["aci"]]
+    first = next(c for c in aci_only if c.answers["python_version"] == default_python)
+    second = next(c for c in COMBINATIONS if c.id != first.id and c.id.split("-")[2:] == first.id.split("-")[2:])
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("MLOPS_SCAFFOLD_")}
+    report_path = tmp_path / "report.json"
+    command = [str(Path(sys.executable).with_name("mlops-scaffold")), "matrix", "--run", "--jobs", "1"]
+    command += ["--only", f"{first.id},{second.id}", "--report", str(report_path), "--venv-cache", str(CACHE_ROOT)]
+    command += ["--cache-dir", str(tmp_path / "checks"), "--run-cache-dir", str(tmp_path / "runs")]
+    result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=3600, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    summary = json.loads(report_path.read_text())
+    assert (summary["combinations"], summary["passed"], summary["failed"]) == (2, 2, 0)
+    assert summary["runs_passed"] >= 1 and summary["runs_failed"] == 0

@@ -9,9 +9,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from mlops_scaffold.run_tier import index as run_index
-from mlops_scaffold.run_tier.runner import RECORDER, failing_tests, unit_key
-from mlops_scaffold.run_tier.units import Unit, units_for
+from mlops_scaffold.matrix.run_tier import index as run_index
+from mlops_scaffold.matrix.run_tier.runner import RECORDER, failing_tests, unit_key
+from mlops_scaffold.matrix.run_tier.units import Unit, units_for
 
 
 def _digest(text: str) -> str:

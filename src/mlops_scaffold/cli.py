@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mlops_scaffold import matrix_cli
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
+from mlops_scaffold.matrix import cli as matrix_cli
 from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, AnswerError, Derived, parse_cli_value
+from mlops_scaffold.venvs import InterpreterNotFound
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -173,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (AnswerError, UsageError, FileNotFoundError) as error:
+    except (AnswerError, UsageError, FileNotFoundError, InterpreterNotFound) as error:
         print(f"mlops-scaffold: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as error:

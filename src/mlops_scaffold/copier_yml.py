@@ -17,7 +17,7 @@ from mlops_scaffold.lifecycle.migrations import migrations_yaml
 from mlops_scaffold.options import QUESTIONS, Derived, Question
 from mlops_scaffold.variables import VARIABLES, Variable
 
-MIN_COPIER_VERSION = "9.4.0"
+MIN_COPIER_VERSION = "9.15.0"  # _envops.undefined as a name needs it; the lowest CI tests
 
 HEADER = """\
 # Generated from src/mlops_scaffold/options.py by `make copier-yml`: edit that module, not this file.

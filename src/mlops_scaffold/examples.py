@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from mlops_scaffold.matrix_runner import snapshot_template
+from mlops_scaffold.matrix.render_tier import snapshot_template
 from mlops_scaffold.project_files import ANSWERS_FILE, iter_files
 from mlops_scaffold.render import CHECKOUT_ROOT, render_project
 

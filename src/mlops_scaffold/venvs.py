@@ -74,8 +74,10 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_venv(python_version: str, requirements: Path, cache_root: Path = CACHE_ROOT) -> Path:
-    """The shared venv for this Python version and requirements file, created on first use."""
+def ensure_venv(python_version: str, requirements: Path, cache_root: Path | None = None) -> Path:
+    """The shared venv for this Python version and requirements file, created on first use under
+    `cache_root` (default: $MLOPS_SCAFFOLD_CACHE, else .cache in the checkout, git-ignored)."""
+    cache_root = cache_root or CACHE_ROOT
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
     venv = cache_root / "venvs" / f"py{python_version}-{digest}"
     # The generated Makefile's `make install` is a no-op when this copy equals requirements.txt.

@@ -16,7 +16,8 @@ from functools import cache
 from pathlib import Path
 
 from mlops_scaffold.checks import aml, iac, ml, pipelines, rendering
-from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads
+from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads, uses
+from mlops_scaffold.checks.tools import tool_version
 
 ALL_CHECKS: tuple[Check, ...] = (*rendering.CHECKS, *ml.CHECKS, *pipelines.CHECKS, *iac.CHECKS, *aml.CHECKS)
 
@@ -31,14 +32,19 @@ def _code_version() -> str:
 
 
 def cache_file(check: Check, project: Path, cache_dir: Path) -> Path | None:
-    """Where the check's findings for this project's inputs are cached; None for an uncached check."""
+    """Where the check's findings for this project's inputs are cached; None for an uncached check,
+    and for a check whose tool is missing (a "not installed" finding must not outlive the install)."""
+    versions = [tool_version(tool) for tool in getattr(check, "tools", ())]
+    if None in versions:
+        return None
     if hasattr(check, "cache_key"):
         inputs = check.cache_key(project)
     elif hasattr(check, "reads"):
         inputs = content_key(project, check.reads)
     else:
         return None
-    key = hashlib.sha256(f"{check.__module__}.{check.__qualname__}:{_code_version()}:{inputs}".encode()).hexdigest()
+    name = f"{check.__module__}.{check.__qualname__}"
+    key = hashlib.sha256(f"{name}:{_code_version()}:{versions}:{inputs}".encode()).hexdigest()
     return cache_dir / f"{key}.json"
 
 
@@ -72,4 +78,4 @@ def run_checks(project: Path, checks: Iterable[Check] = ALL_CHECKS, cache_dir: P
     return sorted(findings, key=lambda finding: (finding.path, finding.line or 0, finding.message))
 
 
-__all__ = ["ALL_CHECKS", "Check", "Finding", "content_key", "keyed_by", "reads", "run_checks"]
+__all__ = ["ALL_CHECKS", "Check", "Finding", "content_key", "keyed_by", "reads", "run_checks", "uses"]

@@ -33,6 +33,17 @@ def reads(*patterns: str) -> Callable[[Check], Check]:
     return mark
 
 
+def uses(*tools: str) -> Callable[[Check], Check]:
+    """Declare the external tools a check runs: its cached findings are keyed by their versions,
+    and nothing is cached while one of them is missing (checks/tools.py)."""
+
+    def mark(check: Check) -> Check:
+        check.tools = tools  # type: ignore[attr-defined]
+        return check
+
+    return mark
+
+
 def keyed_by(key: Callable[[Path], str]) -> Callable[[Check], Check]:
     """Declare a function of the project that changes whenever the check's result can change,
     for checks whose inputs are more than files (reads() is the common case of this)."""

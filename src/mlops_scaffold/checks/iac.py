@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.checks.tools import checkov_version
 
 ARM_DIR = "environment_setup/arm-templates"
 ARM_TEMPLATE = f"{ARM_DIR}/cloud-environment.json"
@@ -885,7 +886,8 @@ def run_checkov(
     if binary is None:
         raise FileNotFoundError("checkov not found: set CHECKOV_BIN or put checkov on PATH")
     config_bytes = config_file.read_bytes()
-    keys = {folder: content_hash(folder, config_bytes, str(Path(binary).resolve()).encode()) for folder in folders}
+    version = (checkov_version(binary) or str(Path(binary).resolve())).encode()  # results differ by version
+    keys = {folder: content_hash(folder, config_bytes, version) for folder in folders}
     results: dict[str, CheckovResult] = {}
     if cache_dir is not None:
         for key in set(keys.values()):

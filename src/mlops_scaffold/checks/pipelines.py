@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.checks.base import Finding, reads, uses
 
 ADO_PATTERNS = (".pipelines/*.yml", ".pipelines/*.yaml", "environment_setup/*.yml", "environment_setup/*.yaml")
 WORKFLOW_PATTERNS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
@@ -276,6 +276,7 @@ PIPELINE_FILES = (*ADO_PATTERNS, *WORKFLOW_PATTERNS, *ACTION_PATTERNS)
 
 
 @reads(*PIPELINE_FILES)
+@uses("check-jsonschema")
 def check_schemas(project: Path) -> list[Finding]:
     """Azure Pipelines and GitHub Actions YAML validate against check-jsonschema's vendored schemas."""
     return schema_findings([project])[project]
@@ -630,6 +631,7 @@ def shell_scripts(project: Path) -> list[Path]:
 
 
 @reads("**/*.sh")
+@uses("shellcheck")
 def check_shell(project: Path) -> list[Finding]:
     """Every shell script passes `bash -n` and shellcheck."""
     scripts = shell_scripts(project)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.checks.base import Finding, reads, uses
 from mlops_scaffold.options import AnswerError, resolve_answers
 from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answers, read_answers, read_text
 from mlops_scaffold.variables import pipeline_variables
@@ -119,6 +119,7 @@ def ruff_many(projects: list[Path]) -> dict[Path, list[Finding]]:
 
 
 @reads("**/*.py", "pyproject.toml")
+@uses("ruff")
 def ruff_clean(project: Path) -> list[Finding]:
     """Generated Python passes ruff check and ruff format --check with the project's own settings."""
     return ruff_many([project])[project]

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from copier.errors import CopierError
+
+from mlops_scaffold.copier_compat import Worker, raw_config
 from mlops_scaffold.lifecycle import changelog
 from mlops_scaffold.lifecycle.gitutil import (
     ANSWERS_FILE,
@@ -26,14 +29,6 @@ from mlops_scaffold.lifecycle.gitutil import (
     status_lines,
 )
 from mlops_scaffold.lifecycle.migrations import is_own_migration
-
-try:  # copier >= 9.10 keeps its internals private
-    from copier._main import Worker
-    from copier.errors import CopierError
-except ImportError:  # pragma: no cover - older copier 9
-    from copier.errors import CopierError
-    from copier.main import Worker
-
 
 NO_COMMIT = (
     ".copier-answers.yml has no _commit (the template was not a git checkout when this repo was rendered), "
@@ -94,7 +89,7 @@ def _check_trusted(worker: Worker) -> None:
     for template in (worker.template, worker.subproject.template):
         if template is None:
             continue
-        config = template._raw_config  # the parsed copier.yml, as copier reads it
+        config = raw_config(template)  # the parsed copier.yml, as copier reads it
         extras = [key for key in ("_tasks", "_jinja_extensions") if config.get(key)]
         extras += [f"_migrations ({entry})" for entry in config.get("_migrations") or [] if not is_own_migration(entry)]
         if extras:

@@ -106,3 +106,27 @@ def full_answers(combination: Combination) -> dict[str, Any]:
             continue
         seen[question.name] = combination.answers.get(question.name, question.default_for(seen))
     return resolve_answers(seen)
+
+
+def run_group(combination: Combination) -> str:
+    """The answers that shape what the run tier runs: combinations with equal groups share runs."""
+    axes = [question for question in QUESTIONS if question.axis and question.shapes_run]
+    return repr([combination.answers[question.name] for question in axes])
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """ "K/N" -> (K, N) with 1 <= K <= N; ValueError with a one-line reason otherwise."""
+    k, separator, n = text.partition("/")
+    if not (separator and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise ValueError(f"--shard {text!r}: expected K/N with 1 <= K <= N, e.g. 2/4")
+    return int(k), int(n)
+
+
+def shard(combinations: Sequence[Combination], k: int, n: int) -> list[Combination]:
+    """The K-th of N deterministic, disjoint parts whose union is `combinations`. Whole run groups
+    go to one shard (so a shard's run tier reuses its own runs), dealt round-robin in order of
+    first appearance; the order within a shard is the original order."""
+    groups: dict[str, int] = {}
+    for combination in combinations:
+        groups.setdefault(run_group(combination), len(groups))
+    return [c for c in combinations if groups[run_group(c)] % n == k - 1]

@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlops_scaffold.matrix import Combination, full_answers
+from mlops_scaffold.matrix.combinations import Combination, full_answers
+from mlops_scaffold.matrix.run_tier import index as run_index
+from mlops_scaffold.matrix.run_tier.units import Unit, units_for
 from mlops_scaffold.render import render_project
-from mlops_scaffold.run_tier import index as run_index
-from mlops_scaffold.run_tier.units import Unit, units_for
 from mlops_scaffold.venvs import ensure_venv
 
 RECORDER = Path(__file__).with_name("_mlops_scaffold_recorder.py")
@@ -149,8 +149,11 @@ def execute(unit: Unit, project: Path, venv: Path) -> tuple[bool, str, list[str]
 class RunTier:
     """One run tier over `combinations` (with their content indexes from the render tier)."""
 
-    def __init__(self, template_dir: Path, workdir: Path, cache_dir: Path, jobs: int = 2) -> None:
+    def __init__(
+        self, template_dir: Path, workdir: Path, cache_dir: Path, jobs: int = 2, venv_cache: Path | None = None
+    ) -> None:
         self.template_dir, self.workdir, self.jobs = template_dir, workdir, jobs
+        self.venv_cache = venv_cache
         self.cache_dir = cache_dir
         self.lock = threading.Lock()
         self.render_lock = threading.Lock()
@@ -181,7 +184,7 @@ class RunTier:
     def venv(self, python_version: str) -> Path:
         with self.render_lock:
             if python_version not in self.venvs:
-                venv = ensure_venv(python_version, self.template_dir / "template" / "requirements.txt")
+                venv = ensure_venv(python_version, self.template_dir / "template" / "requirements.txt", self.venv_cache)
                 install_recorder(venv)
                 self.venvs[python_version] = venv
                 self.fingerprints[python_version] = environment_fingerprint(python_version)
@@ -312,10 +315,11 @@ def run_run_tier(
     cache_dir: Path,
     jobs: int = 2,
     on_result: Callable[[Task, RunResult], None] | None = None,
+    venv_cache: Path | None = None,
 ) -> tuple[dict[str, CombinationRuns], dict[str, RunResult]]:
     """Run every combination's units, each distinct one once; (runs per combination, results by key)."""
     tasks, answers, per_combination = plan_tasks(combinations, indexes)
-    tier = RunTier(template_dir, workdir, cache_dir, jobs)
+    tier = RunTier(template_dir, workdir, cache_dir, jobs, venv_cache)
     pending = list(tasks)
     errors: list[BaseException] = []
 

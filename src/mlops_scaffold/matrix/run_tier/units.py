@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from mlops_scaffold.run_tier.index import LOCAL_LOOP, VENV_PLACEHOLDER
+from mlops_scaffold.matrix.run_tier.index import LOCAL_LOOP, VENV_PLACEHOLDER
 
 PYTEST = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=-ra")
 

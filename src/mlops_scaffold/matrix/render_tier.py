@@ -7,12 +7,14 @@ check of `mlops_scaffold.checks` (slow ones cached by content), ruff check and f
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlops_scaffold.checks import (
@@ -27,11 +29,14 @@ from mlops_scaffold.checks import (
     run_checks,
     write_cached,
 )
+from mlops_scaffold.copier_compat import fast_rendering
 from mlops_scaffold.manifest import expected_files
-from mlops_scaffold.matrix import Combination, full_answers
+from mlops_scaffold.matrix.combinations import Combination, full_answers
+from mlops_scaffold.matrix.run_tier.index import content_index
+from mlops_scaffold.options import QUESTIONS_BY_NAME
 from mlops_scaffold.project_files import iter_files
 from mlops_scaffold.render import CHECKOUT_ROOT, render_project
-from mlops_scaffold.run_tier.index import content_index
+from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv, find_python
 
 
 def snapshot_template(source: Path, dest: Path) -> Path:
@@ -97,22 +102,20 @@ class Outcome:
         return not self.findings and self.error is None
 
 
-def _worker_init() -> None:
-    from mlops_scaffold import fast_rendering
-
-    fast_rendering.enable()
-
-
 def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_dir: Path) -> Outcome:
     """Render and check one combination; the rendering stays when its dry run is still pending."""
     started = time.perf_counter()
     dest = workdir / combination.id
     outcome = Outcome(combination.id, dict(combination.answers), combination.new_command(), 0.0)
     try:
-        findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
+        with fast_rendering():  # undone after each rendering: the worker is left unpatched
+            findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
         outcome.index = content_index(dest)
         for check in DEFERRED:
             cached = cache_file(check, dest, cache_dir)
+            if cached is None:  # its tool is missing: run it here, uncached, to report that
+                findings += check(dest)
+                continue
             deferred = read_cached(cached)
             if deferred is None:
                 outcome.pending[check.__name__] = str(cached)
@@ -127,8 +130,34 @@ def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_
     return outcome
 
 
-def _run_deferred(outcomes: Sequence[Outcome], workdir: Path, jobs: int) -> None:
-    """The pending deferred checks: each once per distinct cache key, split over `jobs` processes."""
+def project_python(template_dir: Path, venv_cache: Path | None = None) -> str:
+    """The interpreter with the generated projects' requirements, for the Azure ML dry run:
+    MLOPS_SCAFFOLD_PROJECT_PYTHON when set, else the shared venv (built on first use) of the
+    default Python version. requirements.txt is one static file, the same in every combination."""
+    configured = os.environ.get("MLOPS_SCAFFOLD_PROJECT_PYTHON")
+    if configured:
+        return configured
+    question = QUESTIONS_BY_NAME["python_version"]
+    versions = [str(question.default)] + [str(choice) for choice in question.choices if choice != question.default]
+    version = next((v for v in versions if _has_python(v)), versions[0])  # versions[0]: its error says what to install
+    print(f"project venv: Python {version} with the generated requirements (built once, cached)", file=sys.stderr)
+    venv = ensure_venv(version, template_dir / "template" / "requirements.txt", venv_cache)
+    return str(venv / "bin" / "python")
+
+
+def _has_python(version: str) -> bool:
+    try:
+        find_python(version)
+    except InterpreterNotFound:
+        return False
+    return True
+
+
+def _run_deferred(
+    outcomes: Sequence[Outcome], workdir: Path, jobs: int, python: Callable[[], str] | None = None
+) -> None:
+    """The pending deferred checks: each once per distinct cache key, split over `jobs` processes.
+    `python` gives the project's interpreter for the dry run, asked only when one is pending."""
     for check, batch in DEFERRED.items():
         by_key: dict[str, list[Outcome]] = {}
         for outcome in outcomes:
@@ -138,6 +167,8 @@ def _run_deferred(outcomes: Sequence[Outcome], workdir: Path, jobs: int) -> None
         keys = list(representatives)
         if keys:  # minutes of work after the progress bar is full: say what it is
             print(f"{check.__name__}: {len(keys)} distinct inputs, in {jobs} processes", file=sys.stderr, flush=True)
+        if keys and check is aml.dry_run_loads and python is not None:
+            batch = functools.partial(aml.dry_run_many, python=python())
         chunks = [keys[index::jobs] for index in range(jobs) if keys[index::jobs]]
         with ThreadPoolExecutor(max_workers=max(len(chunks), 1)) as pool:
             results = pool.map(lambda chunk: batch([representatives[key] for key in chunk]), chunks)  # noqa: B023
@@ -153,33 +184,6 @@ def _run_deferred(outcomes: Sequence[Outcome], workdir: Path, jobs: int) -> None
             outcome.pending = {}
 
 
-class Progress:
-    """A one-line progress bar on a terminal; a line per 5% otherwise (CI logs)."""
-
-    def __init__(self, total: int, stream=sys.stderr) -> None:
-        self.total, self.done, self.failed = total, 0, 0
-        self.stream = stream
-        self.started = time.perf_counter()
-        self.tty = stream.isatty()
-        self._last_percent = -5
-
-    def advance(self, label: str, passed: bool) -> None:
-        self.done += 1
-        self.failed += not passed
-        elapsed = time.perf_counter() - self.started
-        eta = elapsed / self.done * (self.total - self.done)
-        percent = 100 * self.done // self.total
-        bar = "#" * (percent // 4)
-        line = f"[{bar:<25}] {self.done}/{self.total} {percent:3d}%  failed {self.failed}  eta {eta:4.0f}s  {label}"
-        if self.tty:
-            print("\r" + line[:150].ljust(150), end="", file=self.stream, flush=True)
-            if self.done == self.total:
-                print(file=self.stream)
-        elif percent >= self._last_percent + 5 or self.done == self.total:
-            self._last_percent = percent
-            print(line, file=self.stream, flush=True)
-
-
 def run_render_tier(
     combinations: Sequence[Combination],
     workdir: Path,
@@ -187,12 +191,14 @@ def run_render_tier(
     source: Path = CHECKOUT_ROOT,
     cache_dir: Path | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    venv_cache: Path | None = None,
 ) -> list[Outcome]:
-    """Render and check every combination with `jobs` processes; outcomes in combination order."""
+    """Render and check every combination with `jobs` processes; outcomes in combination order.
+    The dry run's interpreter comes from `project_python` (venv_cache: where its venv lives)."""
     cache_dir = cache_dir or workdir / "_cache"
     template_dir = snapshot_template(source, workdir / "_template")
     outcomes: dict[str, Outcome] = {}
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(_run_one, c, template_dir, workdir, cache_dir) for c in combinations]
         for future in as_completed(futures):
             outcome = future.result()
@@ -200,16 +206,5 @@ def run_render_tier(
             if on_outcome:
                 on_outcome(outcome)
     ordered = [outcomes[combination.id] for combination in combinations]
-    _run_deferred(ordered, workdir, jobs)
+    _run_deferred(ordered, workdir, jobs, lambda: project_python(template_dir, venv_cache))
     return ordered
-
-
-def report(outcomes: Sequence[Outcome], seconds: float) -> dict:
-    failed = [outcome for outcome in outcomes if not outcome.passed]
-    return {
-        "combinations": len(outcomes),
-        "passed": len(outcomes) - len(failed),
-        "failed": len(failed),
-        "seconds": round(seconds, 1),
-        "failures": [{k: v for k, v in asdict(outcome).items() if k != "index"} for outcome in failed],
-    }

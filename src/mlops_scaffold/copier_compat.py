@@ -1,0 +1,112 @@
+"""Every use of copier's internals, behind one door.
+
+copier's public API is `run_copy`, `run_update` and `run_recopy`; what mlops-scaffold needs
+beyond that (a Worker it can inspect before updating, the parsed copier.yml, copier's temporary
+rendering of the previous version, two rendering speed-ups) lives here, each guarded: on a copier
+without the internal, the feature degrades (no speed-up, no shortcut) or fails with one line,
+and every patch is undone when its `with` block ends, so nothing stays patched process-wide.
+tests/test_copier_compat.py keeps every other module off copier's private names.
+
+Supported: the copier range in pyproject.toml; CI runs the fast tier on its lowest version.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache, wraps
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from copier import _main as _copier_main  # copier >= 9.10 keeps its internals in underscored modules
+
+Worker = _copier_main.Worker
+
+
+def raw_config(template: Any) -> dict[str, Any]:
+    """The template's copier.yml as copier parsed it (with includes), before any rendering."""
+    config = getattr(template, "_raw_config", None)
+    if not isinstance(config, dict):
+        raise RuntimeError("this copier does not expose the parsed copier.yml; use a version pyproject.toml allows")
+    return config
+
+
+def old_copies() -> list[Path]:
+    """copier's own renderings of the previous template version (temporary folders that exist
+    while an update runs), newest first. copier names them `copier*old_copy*`; none on a copier
+    that names them otherwise, and then the caller renders the previous version itself."""
+    candidates = Path(tempfile.gettempdir()).glob("copier*old_copy*")
+    return sorted(candidates, key=lambda path: path.stat().st_mtime, reverse=True)
+
+
+# --- fast rendering ------------------------------------------------------------------------------
+# Profiling the matrix showed two costs that do not depend on the combination:
+# - copier builds a new Jinja environment per rendering and compiles every default, `when`,
+#   validator and file again. Compiled code depends only on the source and the environment's
+#   syntax settings, so it is memoised across renderings with identical settings.
+# - copier (>= 9.15) asks git for `core.fileMode` once per rendered file (~100 processes a
+#   rendering) to keep a destination repository's index in sync; for a destination outside any git
+#   repository that is a no-op, so it is skipped there.
+
+_compiled: dict[tuple[Any, ...], Any] = {}
+
+
+def _settings(env: jinja2.Environment) -> tuple[Any, ...]:
+    return (
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        env.optimized,
+        env.is_async,
+        tuple(sorted(env.extensions)),
+        type(env),
+    )
+
+
+@cache
+def _inside_git_repository(path: Path) -> bool:
+    return any((parent / ".git").exists() for parent in (path, *path.parents))
+
+
+@contextmanager
+def fast_rendering() -> Iterator[None]:
+    """Within the block, copier renders faster with identical output; on exit both patches are
+    undone (the Jinja compile cache is kept: it is keyed by source and settings). Re-entrant."""
+    original_compile = jinja2.Environment.compile
+
+    @wraps(original_compile)
+    def compile_once(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if not isinstance(source, str):
+            return original_compile(self, source, name, filename, raw, defer_init)
+        key = (source, name, filename, raw, defer_init, _settings(self))
+        if key not in _compiled:
+            _compiled[key] = original_compile(self, source, name, filename, raw, defer_init)
+        return _compiled[key]
+
+    original_sync = getattr(Worker, "_sync_git_index_executable_bit", None)  # copier >= 9.15 only
+    jinja2.Environment.compile = compile_once  # type: ignore[method-assign]
+    if original_sync is not None:
+
+        @wraps(original_sync)
+        def sync_only_in_git(self, dst_relpath, src_mode):
+            if _inside_git_repository(Path(self.subproject.local_abspath).resolve()):
+                original_sync(self, dst_relpath, src_mode)
+
+        Worker._sync_git_index_executable_bit = sync_only_in_git
+    try:
+        yield
+    finally:
+        jinja2.Environment.compile = original_compile  # type: ignore[method-assign]
+        if original_sync is not None:
+            Worker._sync_git_index_executable_bit = original_sync
