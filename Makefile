@@ -8,9 +8,14 @@ JOBS ?= auto
 CHECKOV_VENV ?= .cache/checkov-venv
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 CHECKOV_VERSION := 3.3.30
+# The azurerm provider schema the IaC schema check reads: the jsii assembly inside the cdktf
+# provider wheel (generated from azurerm 4.55.0). Only the file is read, so no dependencies.
+AZURERM_SCHEMA_VENV ?= .cache/azurerm-schema-venv
+AZURERM_SCHEMA_VERSION := 14.23.1
+AZURERM_SCHEMA_STAMP := $(AZURERM_SCHEMA_VENV)/.installed-$(AZURERM_SCHEMA_VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format copier-yml examples matrix bench-matrix bench-local-loop
+.PHONY: help install azurerm-schema demo test lint format copier-yml examples matrix bench-matrix bench-local-loop
 
 help: ## list the tasks
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -30,8 +35,17 @@ $(CHECKOV):
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 
-test: install $(CHECKOV) ## the whole test suite (render and run tiers), in parallel
-	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+$(AZURERM_SCHEMA_STAMP):
+	@test -x $(AZURERM_SCHEMA_VENV)/bin/python || $(PYTHON) -m venv $(AZURERM_SCHEMA_VENV)
+	$(AZURERM_SCHEMA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+	  cdktf-cdktf-provider-azurerm==$(AZURERM_SCHEMA_VERSION)
+	@rm -f $(AZURERM_SCHEMA_VENV)/.installed-* && touch $@
+
+azurerm-schema: $(AZURERM_SCHEMA_STAMP) ## install the azurerm provider schema the IaC schema check reads
+
+test: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the whole test suite (render and run tiers), in parallel
+	CHECKOV_BIN=$(abspath $(CHECKOV)) MLOPS_SCAFFOLD_AZURERM_VENV=$(abspath $(AZURERM_SCHEMA_VENV)) \
+	  $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
 lint: install ## ruff lint and format check of our own code
 	$(BIN)/ruff check src tests hooks
@@ -50,9 +64,9 @@ examples: install ## re-render examples/diabetes_regression from the working tre
 matrix: install ## render, check and run every valid combination (progress bar, JSON report)
 	$(BIN)/mlops-scaffold matrix --run
 
-bench-matrix: install $(CHECKOV) ## time the render and run tiers over every combination (cold caches)
+bench-matrix: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## time the render and run tiers over every combination (cold caches)
 	rm -rf build/bench-cache build/bench-run-cache
-	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/mlops-scaffold matrix --run --cache-dir build/bench-cache \
+	CHECKOV_BIN=$(abspath $(CHECKOV)) MLOPS_SCAFFOLD_AZURERM_VENV=$(abspath $(AZURERM_SCHEMA_VENV)) $(BIN)/mlops-scaffold matrix --run --cache-dir build/bench-cache \
 	  --run-cache-dir build/bench-run-cache --report build/bench-matrix.json
 
 bench-local-loop: install ## seconds from copier copy to a passing smoke test (median of 3)

@@ -22,7 +22,7 @@ class _Locator:
 
     def __init__(self, text: str, kind: str, resource_type: str, name: str) -> None:
         self.text = text
-        header = re.search(rf'^\s*{kind}\s+"{re.escape(resource_type)}"\s+"{re.escape(name)}"', text, re.MULTILINE)
+        header = re.search(rf'^[ \t]*{kind}\s+"{re.escape(resource_type)}"\s+"{re.escape(name)}"', text, re.MULTILINE)
         self.start = header.start() if header else 0
         self.found = header is not None
 
