@@ -105,7 +105,8 @@ def test_parameters_file_against_the_template(render_copy, references) -> None:
     path.write_text(json.dumps(parameters, indent=2))
     findings = sorted(str(finding) for finding in iac_schemas(project))
     assert len(findings) == 3, findings
-    assert any('parameter computeClusterPriority: "Cheap" is not one of "Dedicated", "LowPriority"' in f for f in findings)
+    priority = 'parameter computeClusterPriority: "Cheap" is not one of "Dedicated", "LowPriority"'
+    assert any(priority in f for f in findings)
     assert any('parameter computeClusterMaxNodes: "four" is not of type int' in f for f in findings)
     assert any("parameter clusterName: not a parameter of cloud-environment.json" in f for f in findings)
     assert all(re.match(rf"{ARM_PARAMETERS}:\d+: ", finding) for finding in findings), findings
@@ -124,16 +125,18 @@ def test_missing_required_terraform_argument(render_copy, references) -> None:
 
 def test_misspelled_nested_block(render_copy, references) -> None:
     project = render_copy(iac="terraform")
-    line = _replace(project, MAIN_TF, "    container_delete_retention_policy {", "    container_delete_retension_policy {")
+    line = _replace(project, MAIN_TF, "container_delete_retention_policy {", "container_delete_retension_policy {")
     assert _one(project) == (
-        f'{MAIN_TF}:{line}: azurerm_storage_account.main: unknown block "blob_properties.container_delete_retension_policy"'
+        f"{MAIN_TF}:{line}: azurerm_storage_account.main: "
+        'unknown block "blob_properties.container_delete_retension_policy"'
     )
 
 
 def test_unknown_nested_argument(render_copy, references) -> None:
     project = render_copy(iac="terraform", deployment_targets=["webapp"])
     line = _replace(project, MAIN_TF, "    http2_enabled  ", "    http2_enable   ")
-    assert _one(project) == f'{MAIN_TF}:{line}: azurerm_linux_web_app.webapp: unknown argument "site_config.http2_enable"'
+    expected = f'{MAIN_TF}:{line}: azurerm_linux_web_app.webapp: unknown argument "site_config.http2_enable"'
+    assert _one(project) == expected
 
 
 def test_literal_of_the_wrong_type(render_copy, references) -> None:
@@ -147,8 +150,9 @@ def test_literal_of_the_wrong_type(render_copy, references) -> None:
 
 def test_unknown_resource_type(render_copy, references) -> None:
     project = render_copy(iac="terraform")
-    line = _replace(project, MAIN_TF, 'resource "azurerm_container_registry" "main"', 'resource "azurerm_containr_registry" "main"')
-    assert _one(project) == f"{MAIN_TF}:{line}: azurerm_containr_registry.main: unknown resource type azurerm_containr_registry"
+    line = _replace(project, MAIN_TF, '"azurerm_container_registry" "main"', '"azurerm_containr_registry" "main"')
+    expected = f"{MAIN_TF}:{line}: azurerm_containr_registry.main: unknown resource type azurerm_containr_registry"
+    assert _one(project) == expected
 
 
 def test_azapi_body_against_the_arm_schema(render_copy, references) -> None:
