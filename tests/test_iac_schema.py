@@ -14,6 +14,7 @@ from conftest import require
 from mlops_scaffold.checks import ALL_CHECKS
 from mlops_scaffold.checks.iac_schema import iac_schemas
 from mlops_scaffold.checks.iac_schema.locate import arm_schema_dir, azurerm_assembly
+from mlops_scaffold.cli import main
 
 ARM = "environment_setup/arm-templates/cloud-environment.json"
 ARM_PARAMETERS = "environment_setup/arm-templates/cloud-environment.parameters.json"
@@ -44,6 +45,14 @@ def _one(project: Path) -> str:
 
 def test_the_check_runs_with_every_other_check() -> None:
     assert iac_schemas in ALL_CHECKS
+
+
+def test_mlops_scaffold_check_reports_it(render_copy, references, capsys) -> None:
+    project = render_copy(iac="terraform")
+    line = _replace(project, MAIN_TF, "  sas_policy {", "  sas_polisy {")
+    assert main(["check", str(project)]) == 1
+    expected = f'{MAIN_TF}:{line}: azurerm_storage_account.main: unknown block "sas_polisy"'
+    assert expected in capsys.readouterr().out.splitlines()
 
 
 @pytest.mark.parametrize("flavour", ["arm", "terraform"])
