@@ -11,10 +11,15 @@ CHECKOV_VERSION := 3.3.30
 # The lowest copier pyproject.toml allows: `make check-lowest-copier` tests it (CI runs it).
 LOWEST_COPIER := $(shell sed -n 's/^ *"copier>=\([0-9.]*\),.*/\1/p' pyproject.toml)
 LOWEST_VENV ?= .cache/venv-copier-$(LOWEST_COPIER)
+# The azurerm provider schema the IaC schema check reads: the jsii assembly inside the cdktf
+# provider wheel (generated from azurerm 4.55.0). Only the file is read, so no dependencies.
+AZURERM_SCHEMA_VENV ?= .cache/azurerm-schema-venv
+AZURERM_SCHEMA_VERSION := 14.23.1
+AZURERM_SCHEMA_STAMP := $(AZURERM_SCHEMA_VENV)/.installed-$(AZURERM_SCHEMA_VERSION)
 FAST_TIER := -m "not slow and not matrix and not venv"
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check check-lowest-copier lint format copier-yml examples matrix bench-matrix bench-local-loop
+.PHONY: help install azurerm-schema demo test check check-lowest-copier lint format copier-yml examples matrix bench-matrix bench-local-loop
 
 help: ## list the tasks
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -38,8 +43,18 @@ $(CHECKOV): | $(STAMP)
 	@test -x $(CHECKOV_VENV)/bin/python || $(BIN)/uv venv --quiet --python $(PYTHON) $(CHECKOV_VENV)
 	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION)
 
-test: install $(CHECKOV) ## the whole test suite (render and run tiers), in parallel
-	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+$(AZURERM_SCHEMA_STAMP): | $(STAMP)
+	@echo "==> installing the azurerm provider schema (cdktf-cdktf-provider-azurerm $(AZURERM_SCHEMA_VERSION))"
+	@test -x $(AZURERM_SCHEMA_VENV)/bin/python || $(BIN)/uv venv --quiet --python $(PYTHON) $(AZURERM_SCHEMA_VENV)
+	$(BIN)/uv pip install --quiet --python $(AZURERM_SCHEMA_VENV)/bin/python --no-deps \
+	  cdktf-cdktf-provider-azurerm==$(AZURERM_SCHEMA_VERSION)
+	@rm -f $(AZURERM_SCHEMA_VENV)/.installed-* && touch $@
+
+azurerm-schema: $(AZURERM_SCHEMA_STAMP) ## install the azurerm provider schema the IaC schema check reads
+
+test: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the whole test suite (render and run tiers), in parallel
+	CHECKOV_BIN=$(abspath $(CHECKOV)) MLOPS_SCAFFOLD_AZURERM_VENV=$(abspath $(AZURERM_SCHEMA_VENV)) \
+	  $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
 check: install ## the fast tier: unit tests, pairwise renderings and their checks, no project venv (< 3 min)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(FAST_TIER)
@@ -66,9 +81,9 @@ examples: install ## re-render examples/diabetes_regression from the working tre
 matrix: install ## render, check and run every valid combination (MATRIX_ARGS="--shard 1/4": one part)
 	$(BIN)/mlops-scaffold matrix --run $(MATRIX_ARGS)
 
-bench-matrix: install $(CHECKOV) ## time the render and run tiers over every combination (cold caches)
+bench-matrix: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## time the render and run tiers over every combination (cold caches)
 	rm -rf build/bench-cache build/bench-run-cache
-	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/mlops-scaffold matrix --run --cache-dir build/bench-cache \
+	CHECKOV_BIN=$(abspath $(CHECKOV)) MLOPS_SCAFFOLD_AZURERM_VENV=$(abspath $(AZURERM_SCHEMA_VENV)) $(BIN)/mlops-scaffold matrix --run --cache-dir build/bench-cache \
 	  --run-cache-dir build/bench-run-cache --report build/bench-matrix.json
 
 bench-local-loop: install ## seconds from copier copy to a passing smoke test (median of 3)
