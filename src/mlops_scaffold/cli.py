@@ -14,7 +14,7 @@ from typing import Any
 
 from mlops_scaffold import matrix_cli
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
-from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, AnswerError, Derived, parse_cli_value
+from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, AnswerError, Derived, answer_message, parse_cli_value
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -45,7 +45,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
     for name, value in data.items():
         problem = QUESTIONS_BY_NAME[name].problem(value)
         if problem:
-            raise AnswerError(f"{name}: {value!r} {problem}")
+            raise AnswerError(answer_message(name, value, problem))
     import copier
 
     copier.run_copy(template, args.dest, data=data, vcs_ref=args.vcs_ref, unsafe=False)
