@@ -53,7 +53,7 @@ def control_problem(value: object) -> str | None:
 
 
 # Free text: one line of printable characters, not blank. Controls are refused before this rule.
-PROJECT_NAME = Rule(".*[^ ].*", "be one line of printable text, not blank")
+PROJECT_NAME = Rule(".*\\S.*", "be one line of printable text, not blank")
 BASE_NAME = Rule("^[a-zA-Z][a-zA-Z0-9]{2,9}$", "be 3–10 letters and digits, starting with a letter")
 SAMPLE_NAME = Rule(
     "^[a-z][a-z0-9_]*$",

@@ -97,7 +97,8 @@ def _shell_findings(project: Path, path: Path) -> list[Finding]:
     if result.returncode == 0:
         return []
     message = (result.stderr.strip().splitlines() or ["bash -n failed"])[0]
-    line = next((int(part) for part in message.split(":")[1:3] if part.strip().removeprefix("line ").isdigit()), None)
+    numbers = [part.strip().removeprefix("line ") for part in message.split(":")[1:3]]
+    line = next((int(number) for number in numbers if number.isdigit()), None)
     return [_parse_finding(_relative(project, path), "shell", line, message.split(": ", 2)[-1])]
 
 
