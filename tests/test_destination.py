@@ -85,7 +85,7 @@ def test_an_unwritable_parent_is_refused_before_copier(tmp_path, monkeypatch, ca
     dest = tmp_path / "locked" / "project"
     dest.parent.mkdir()
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == dest.parent else real_access(path, mode))
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != dest.parent and real_access(path, mode))
     assert cli.main(["new", str(dest), "--defaults"]) == 2
     assert capsys.readouterr().err == f"mlops-scaffold: {dest}: {dest.parent} is not writable\n"
     assert not dest.exists()
