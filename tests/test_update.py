@@ -103,7 +103,7 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("template-history")
     shutil.copy2(REPO_ROOT / "copier.yml", repo / "copier.yml")
     shutil.copy2(REPO_ROOT / "CHANGELOG.md", repo / "CHANGELOG.md")
-    for folder in ("template", "hooks"):
+    for folder in ("template", "hooks", "jinja"):
         shutil.copytree(REPO_ROOT / folder, repo / folder)
     git(repo, "init", "-q", "-b", "main")
     commit_all(repo, "Release 0.1.0")

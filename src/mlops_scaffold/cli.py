@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mlops_scaffold.destination import DestinationError
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
 from mlops_scaffold.matrix import cli as matrix_cli
-from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, AnswerError, Derived, parse_cli_value
+from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, AnswerError, Derived, answer_message, parse_cli_value
 from mlops_scaffold.venvs import InterpreterNotFound
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -35,21 +36,32 @@ def _parse_data(pairs: Sequence[str]) -> dict[str, Any]:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
+    from mlops_scaffold.destination import check_destination, replaced_files, snapshot
     from mlops_scaffold.render import default_template_source, render_project
 
     data = _parse_data(args.data)
+    dest = Path(args.dest).absolute()
+    check_destination(dest, overwrite=args.overwrite)
     template = args.template or default_template_source()
+    before = snapshot(dest)
     if args.defaults:
-        render_project(args.dest, data, template=template, vcs_ref=args.vcs_ref, quiet=False)
-        return EXIT_OK
-    # Interactive: check what was given now, copier asks (and validates) the rest.
-    for name, value in data.items():
-        problem = QUESTIONS_BY_NAME[name].problem(value)
-        if problem:
-            raise AnswerError(f"{name}: {value!r} {problem}")
-    import copier
+        render_project(dest, data, template=template, vcs_ref=args.vcs_ref, quiet=False, overwrite=args.overwrite)
+    else:
+        # Interactive: check what was given now, copier asks (and validates) the rest.
+        for name, value in data.items():
+            problem = QUESTIONS_BY_NAME[name].problem(value)
+            if problem:
+                raise AnswerError(answer_message(name, value, problem))
+        import copier
 
-    copier.run_copy(template, args.dest, data=data, vcs_ref=args.vcs_ref, unsafe=False)
+        copier.run_copy(template, dest, data=data, vcs_ref=args.vcs_ref, overwrite=args.overwrite, unsafe=False)
+    replaced = replaced_files(dest, before)
+    if replaced:
+        print(
+            f"mlops-scaffold: --overwrite replaced {len(replaced)} existing file(s) with the template's version: "
+            f"{', '.join(replaced)}",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -153,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--defaults", action="store_true", help="use defaults for every unanswered question")
     new.add_argument("--vcs-ref", help="template git ref (tag, branch or commit; HEAD includes local changes)")
     new.add_argument("--template", help="template source (git URL or path); default: this checkout")
+    new.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="render into a non-empty folder, replacing files the template writes (each one is listed)",
+    )
     new.set_defaults(handler=_cmd_new)
 
     options = commands.add_parser("options", help="list the questions, defaults and valid values")
@@ -174,8 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (AnswerError, UsageError, FileNotFoundError, InterpreterNotFound) as error:
+    except (AnswerError, UsageError, FileNotFoundError, InterpreterNotFound, DestinationError) as error:
         print(f"mlops-scaffold: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # e.g. a folder that stops being writable half-way
+        print(f"mlops-scaffold: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as error:
         # copier reports a failed validator or choice as ValueError; its last line is the reason.

@@ -49,9 +49,16 @@ def _jinja_string(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _control_check(name: str) -> str:
+    """The start of every text validator: controls are refused first, without echoing the value."""
+    pattern = _jinja_string(naming.CONTROL_CHARACTERS)
+    return f"{{% if ({name} | string | regex_search({pattern})) is not none %}}{name}: {naming.CONTROL_MESSAGE}"
+
+
 def _rule_validator(name: str, rule: naming.Rule) -> str:
     message = f"{name}: '{{{{ {name} }}}}' must {rule.message}"
-    check = f"{{% if ({name} | string | regex_search({_jinja_string(rule.pattern)})) is none %}}{message}"
+    pattern = _jinja_string(rule.full_pattern)
+    check = f"{_control_check(name)}{{% elif ({name} | string | regex_search({pattern})) is none %}}{message}"
     if rule.forbidden:
         check += (
             f"{{% elif {name} in {json.dumps(list(rule.forbidden))} %}}"
@@ -65,7 +72,7 @@ def _location_validator() -> str:
     folded = "(location | lower | replace(' ', ''))"
     display = naming.LOCATION_DISPLAY_NAME.replace("{code!r}", f"'{{{{ {folded} }}}}'")
     return (
-        f"{{% set regions = {codes} %}}{{% if location not in regions %}}"
+        f"{{% set regions = {codes} %}}{_control_check('location')}{{% elif location not in regions %}}"
         f"{{% if {folded} in regions %}}location: '{{{{ location }}}}' {display}"
         f"{{% else %}}location: '{{{{ location }}}}' {naming.LOCATION_UNKNOWN}{{% endif %}}{{% endif %}}"
     )

@@ -2,7 +2,10 @@
 
 Each rule is a regular expression plus a message. The same pattern runs in Python
 (`Rule.check`) and inside copier's Jinja validators (`regex_search`, which is Python's `re`),
-so the two can never disagree. Patterns avoid backslashes so they survive YAML and Jinja quoting.
+so the two can never disagree. Both match the whole string (`full_pattern` ends in `\\Z`):
+Python's `$` also matches before a final newline, so `^[a-z]+$` alone accepts "abc\\n".
+Before any rule, every text answer is refused if it holds a control, line-separator or
+bidirectional-override character (CONTROL_CHARACTERS), with the same message in both places.
 """
 
 from __future__ import annotations
@@ -22,16 +25,35 @@ class Rule:
     message: str  # completes "<question>: '<value>' must …"
     forbidden: tuple[str, ...] = ()  # exact values refused even when the pattern matches
 
+    @property
+    def full_pattern(self) -> str:
+        """`pattern` anchored at the very end of the string, for re.search and regex_search."""
+        return f"^(?:{self.pattern})\\Z"
+
     def check(self, value: object) -> str | None:
         """Return the reason `value` breaks the rule, or None when it is valid."""
         text = "" if value is None else str(value)
-        if re.search(self.pattern, text) is None:
+        if re.search(self.full_pattern, text) is None:
             return f"must {self.message}"
         if text in self.forbidden:
             return f"must not be a Python keyword ({text!r} is one)"
         return None
 
 
+# Characters no answer may hold: C0/C1 controls (newline, CR, tab, NUL, ESC, DEL…), zero-width and
+# line/paragraph separators, bidirectional embeddings/overrides/isolates (U+202A–U+202E,
+# U+2066–U+2069, "Trojan Source") and the BOM. Written with escapes: the text is also a regex.
+CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]"
+CONTROL_MESSAGE = "must not contain control characters (newline, carriage return, tab, NUL…) or bidirectional overrides"
+
+
+def control_problem(value: object) -> str | None:
+    """CONTROL_MESSAGE when `value` holds such a character, else None."""
+    return None if re.search(CONTROL_CHARACTERS, "" if value is None else str(value)) is None else CONTROL_MESSAGE
+
+
+# Free text: one line of printable characters, not blank. Controls are refused before this rule.
+PROJECT_NAME = Rule(".*\\S.*", "be one line of printable text, not blank")
 BASE_NAME = Rule("^[a-zA-Z][a-zA-Z0-9]{2,9}$", "be 3–10 letters and digits, starting with a letter")
 SAMPLE_NAME = Rule(
     "^[a-z][a-z0-9_]*$",

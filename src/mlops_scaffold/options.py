@@ -59,6 +59,8 @@ class Question:
             if unknown:
                 return f"contains {', '.join(map(str, unknown))}; allowed: {', '.join(self.choices)}"
             return None
+        if self.type == "str" and naming.control_problem(value):
+            return naming.control_problem(value)
         if self.choices and value not in self.choices:
             return f"must be one of {', '.join(map(str, self.choices))}"
         if self.name == "location":
@@ -78,7 +80,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Human-readable project name, used in the README and docs",
         "str",
         "MLOps Diabetes",
-        rule=naming.Rule("^.*[^ ].*$", "not be empty"),
+        rule=naming.PROJECT_NAME,
     ),
     Question(
         "sample_name",
@@ -254,6 +256,14 @@ class AnswerError(ValueError):
     """An answer breaks its rule; str() is the one-line message shown to users."""
 
 
+def answer_message(name: str, value: Any, problem: str) -> str:
+    """The one-line message for a refused answer; a value holding control characters is not
+    echoed (it could break the line or the terminal), exactly as copier's validator does."""
+    if problem == naming.CONTROL_MESSAGE:
+        return f"{name}: {problem}"
+    return f"{name}: {value!r} {problem}"
+
+
 def resolve_answers(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Every applicable question answered: overrides first, then defaults in question order.
 
@@ -271,7 +281,7 @@ def resolve_answers(overrides: Mapping[str, Any] | None = None) -> dict[str, Any
         value = overrides[question.name] if question.name in overrides else question.default_for(answers)
         problem = question.problem(value)
         if problem:
-            raise AnswerError(f"{question.name}: {value!r} {problem}")
+            raise AnswerError(answer_message(question.name, value, problem))
         answers[question.name] = value
     return answers
 

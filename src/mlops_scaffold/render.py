@@ -30,6 +30,7 @@ def render_project(
     template: str | Path | None = None,
     vcs_ref: str | None = None,
     quiet: bool = True,
+    overwrite: bool = False,
 ) -> Path:
     """Render the template into `dest` with `answers` over the defaults; returns `dest`.
 
@@ -48,6 +49,7 @@ def render_project(
             defaults=True,
             vcs_ref=vcs_ref,
             quiet=quiet,
+            overwrite=overwrite,
             unsafe=False,
         )
     except BaseException:

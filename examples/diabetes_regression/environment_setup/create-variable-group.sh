@@ -10,18 +10,18 @@
 # Empty values are skipped with a reminder; secret variables are read only from the environment.
 set -euo pipefail
 
-group="devopsforai-aml-vg"
+group=devopsforai-aml-vg
 
 # name|value from the answers|secret
 variables=(
-  "BASE_NAME|mlopsdiabe|false"
-  "LOCATION|centralus|false"
-  "RESOURCE_GROUP|mlops-RG|false"
-  "WORKSPACE_NAME|mlops-AML-WS|false"
-  "AZURE_RM_SVC_CONNECTION|azure-resource-connection|false"
-  "WORKSPACE_SVC_CONNECTION|aml-workspace-connection|false"
-  "ACI_DEPLOYMENT_NAME|mlops-aci|false"
-  "SCORING_DATASTORE_STORAGE_NAME|mlopsdiabescoresa|false"
+  'BASE_NAME|mlopsdiabe|false'
+  'LOCATION|centralus|false'
+  'RESOURCE_GROUP|mlops-RG|false'
+  'WORKSPACE_NAME|mlops-AML-WS|false'
+  'AZURE_RM_SVC_CONNECTION|azure-resource-connection|false'
+  'WORKSPACE_SVC_CONNECTION|aml-workspace-connection|false'
+  'ACI_DEPLOYMENT_NAME|mlops-aci|false'
+  'SCORING_DATASTORE_STORAGE_NAME|mlopsdiabescoresa|false'
 )
 
 if ! command -v az >/dev/null 2>&1; then

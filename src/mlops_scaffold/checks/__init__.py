@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from mlops_scaffold.checks import aml, iac, iac_schema, ml, pipelines, rendering
+from mlops_scaffold.checks import aml, answers, iac, iac_schema, ml, pipelines, rendering
 from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads, uses
 from mlops_scaffold.checks.tools import tool_version
 
 ALL_CHECKS: tuple[Check, ...] = (
     *rendering.CHECKS,
+    *answers.CHECKS,
     *ml.CHECKS,
     *pipelines.CHECKS,
     *iac.CHECKS,

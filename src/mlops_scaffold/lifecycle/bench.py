@@ -39,7 +39,7 @@ def build_history(root: Path, rename: bool) -> Path:
     repo.mkdir()
     for name in ("copier.yml", "CHANGELOG.md"):
         shutil.copy2(CHECKOUT_ROOT / name, repo / name)
-    for folder in ("template", "hooks"):
+    for folder in ("template", "hooks", "jinja"):
         shutil.copytree(CHECKOUT_ROOT / folder, repo / folder)
     _git(repo, "init", "-q", "-b", "main")
     _commit(repo, "v0.1.0")

@@ -20,7 +20,7 @@ def _refuse(message: str) -> int:
 
 def _answers(pairs: list[str]) -> dict[str, Any]:
     """`-d key=value` answers to change on the way, checked against the options model."""
-    from mlops_scaffold.options import QUESTIONS_BY_NAME, AnswerError, parse_cli_value
+    from mlops_scaffold.options import QUESTIONS_BY_NAME, AnswerError, answer_message, parse_cli_value
 
     data: dict[str, Any] = {}
     for pair in pairs:
@@ -30,7 +30,7 @@ def _answers(pairs: list[str]) -> dict[str, Any]:
         value = parse_cli_value(key.strip(), text)
         problem = QUESTIONS_BY_NAME[key.strip()].problem(value)
         if problem:
-            raise AnswerError(f"{key.strip()}: {value!r} {problem}")
+            raise AnswerError(answer_message(key.strip(), value, problem))
         data[key.strip()] = value
     return data
 

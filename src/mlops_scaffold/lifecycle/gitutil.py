@@ -69,6 +69,11 @@ class Conflict:
             "unmerged": "unmerged in the git index",
             "markers": "has conflict markers (<<<<<<< / >>>>>>>)",
             "rej": f"rejected hunks in {self.path}.rej",
+            # Template changes copier drops without a word (lifecycle/dropped.py).
+            "deleted": f"the template changed it, but it is deleted or renamed here, so nothing was applied: "
+            f"apply {self.path}.template.diff to your copy (or `git checkout` the file back), then delete the .diff",
+            "symlink": f"the template changed it, but it is a symlink here, so nothing was applied: "
+            f"apply {self.path}.template.diff where the link points, then delete the .diff",
         }[self.kind]
         return f"{self.path}: {what}"
 
@@ -96,7 +101,10 @@ def find_conflicts(path: Path) -> list[Conflict]:
     for name in git(path, "ls-files", "-o", "--", "*.rej").splitlines():  # ignored ones too
         target = name[: -len(".rej")]
         found.setdefault(target, Conflict(target, "rej"))
+    for name in git(path, "ls-files", "-o", "--", "*.template.diff").splitlines():  # lifecycle/dropped.py
+        target = name[: -len(".template.diff")]
+        found.setdefault(target, Conflict(target, "symlink" if (path / target).is_symlink() else "deleted"))
     for name in changed_files(path):
-        if name not in found and not name.endswith(".rej") and _has_markers(path / name):
+        if name not in found and not name.endswith((".rej", ".template.diff")) and _has_markers(path / name):
             found[name] = Conflict(name, "markers")
     return sorted(found.values(), key=lambda conflict: conflict.path)

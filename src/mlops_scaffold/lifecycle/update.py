@@ -17,6 +17,7 @@ from copier.errors import CopierError
 
 from mlops_scaffold.copier_compat import Worker, raw_config
 from mlops_scaffold.lifecycle import changelog
+from mlops_scaffold.lifecycle.dropped import save_dropped, template_changes
 from mlops_scaffold.lifecycle.gitutil import (
     ANSWERS_FILE,
     Conflict,
@@ -170,8 +171,12 @@ def _update(
     quiet: bool,
     old_commit: str | None,
 ) -> UpdateResult:
+    old_answers = read_answers(path)
     old_version, new_version, log_text = _run_copier(path, vcs_ref=vcs_ref, conflict=conflict, data=data, quiet=quiet)
-    new_commit = read_answers(path).get("_commit")
+    new_answers = read_answers(path)
+    new_commit = new_answers.get("_commit")
+    if old_commit and new_commit and old_commit != new_commit:
+        _save_dropped_changes(path, (str(old_commit), old_answers), (str(new_commit), new_answers))
     return UpdateResult(
         path=path,
         old_version=str(old_commit) if old_commit else old_version,
@@ -180,6 +185,19 @@ def _update(
         changed=changed_files(path),
         changelog=changelog.between(log_text, old_version, new_version),
     )
+
+
+def _save_dropped_changes(path: Path, old: tuple[str, dict], new: tuple[str, dict]) -> None:
+    """Template changes to files deleted, renamed or symlinked here: saved as .template.diff files,
+    which find_conflicts then lists (copier itself drops them without a word)."""
+    source = str(new[1].get("_src_path") or "")
+    if not source:
+        return
+    try:
+        changes = template_changes(source, old, new)
+    except (CopierError, ValueError, OSError) as error:
+        raise UpdateRefused(f"could not render the template to compare versions: {error}") from None
+    save_dropped(path, changes)
 
 
 def format_result(result: UpdateResult) -> str:

@@ -46,7 +46,7 @@ def snapshot_template(source: Path, dest: Path) -> Path:
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     shutil.copy2(source / "copier.yml", dest / "copier.yml")
-    for folder in ("template", "hooks"):
+    for folder in ("template", "hooks", "jinja"):
         if (source / folder).is_dir():
             shutil.copytree(source / folder, dest / folder)
     return dest
