@@ -149,7 +149,8 @@ def test_aci_and_web_app_pull_with_the_identities_the_iac_creates(dry_runs: dict
     assert group["identity"] == {"type": "UserAssigned", "userAssignedIdentities": {identity: {}}}
     registry = f"{names['container_registry_name']}.azurecr.io"
     assert group["properties"]["imageRegistryCredentials"] == [{"server": registry, "identity": identity}]
-    (site,) = json.loads(site_text)["resources"]
+    site, auth = json.loads(site_text)["resources"]
+    assert auth["properties"]["globalValidation"]["requireAuthentication"] is True  # no anonymous /score
     assert names["app_service_plan_name"] in site["properties"]["serverFarmId"]
     assert site["properties"]["siteConfig"]["acrUseManagedIdentityCreds"] is True
     assert site["properties"]["siteConfig"]["linuxFxVersion"].startswith(f"DOCKER|{registry}/")

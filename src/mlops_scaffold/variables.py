@@ -98,6 +98,12 @@ VARIABLES: tuple[Variable, ...] = (
         when=Contains("deployment_targets", "webapp"),
     ),
     Variable(
+        "WEBAPP_AUTH_CLIENT_ID",
+        "",
+        "Client ID of the Entra ID app registration the web app accepts tokens for",
+        when=Contains("deployment_targets", "webapp"),
+    ),
+    Variable(
         "ONLINE_ENDPOINT_NAME",
         "{online_endpoint_name}",
         "Managed online endpoint",

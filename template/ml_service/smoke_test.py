@@ -1,9 +1,12 @@
 """Smoke test of a scoring service: two sample rows in, two predictions out.
 
-    python -m ml_service.smoke_test --url http://127.0.0.1:5001/score [--key KEY]
+    python -m ml_service.smoke_test --url http://127.0.0.1:5001/score [--key TOKEN]
+    python -m ml_service.smoke_test --target TARGET
 
-Sends {"data": [[1..10], [10..1]]} with a W3C traceparent header (and the key as a bearer token),
-retries while the service is starting, and fails unless the answer holds exactly two numbers.
+Sends {"data": [[1..10], [10..1]]} with a W3C traceparent header (and a bearer token: an Entra ID
+token from DefaultAzureCredential for a deployment target), retries while the service is starting,
+and fails unless the answer holds exactly two numbers. The token is never printed. A target that is
+reachable only inside its virtual network is smoke-tested from inside it.
 """
 
 from __future__ import annotations
@@ -86,14 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="scoring URI, e.g. http://127.0.0.1:5001/score")
     where.add_argument("--target", help="a deployment target of this repo; its URI and key come from Azure")
-    parser.add_argument("--key", default=None, help="service key or token (sent as a bearer token)")
+    parser.add_argument("--key", default=None, help="token sent as a bearer token (default: the target's)")
     parser.add_argument("--retries", type=int, default=10)
     parser.add_argument("--delay", type=float, default=3.0, help="seconds between attempts")
     args = parser.parse_args(argv)
     if args.target:
         # Imported here: resolving a target needs azure-ai-ml and credentials, a local URL does not.
-        from ml_service.deploy.endpoints import resolve_target
+        from ml_service.deploy.endpoints import network_smoke_test, resolve_target
 
+        inside = network_smoke_test(args.target)
+        if inside is not None:
+            problem = inside()
+            if problem:
+                print(f"Smoke test failed: {problem}", file=sys.stderr)
+            return 1 if problem else 0
         service = resolve_target(args.target)
         args.url, args.key = service.url, args.key or service.key
     traceparent = new_traceparent()

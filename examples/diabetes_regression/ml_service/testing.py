@@ -69,8 +69,11 @@ class FakeOperations:
         return [SimpleNamespace(name=name) for name in self.existing]
 
     def get_keys(self, name: str) -> Any:
+        """Keys for a key-auth endpoint, else a token, as the SDK answers for the endpoint's auth mode."""
         self._record("get_keys", name)
-        return SimpleNamespace(primary_key="primary-key", secondary_key="secondary-key")
+        if getattr(self.existing.get(name), "auth_mode", "key") == "key":
+            return SimpleNamespace(primary_key="primary-key", secondary_key="secondary-key")
+        return SimpleNamespace(access_token="aml-token", expiry_time_utc=0)
 
     def stream(self, name: str) -> None:
         self._record("stream", name)

@@ -1,4 +1,4 @@
-"""Online scoring: predictions, the per-request log line, and a 400 with a clear error for bad input."""
+"""Online scoring: predictions, the per-request log line, and a 4xx with a clear error for bad input."""
 
 from __future__ import annotations
 
@@ -40,7 +40,27 @@ def test_scores_two_rows_and_logs_one_json_line(loaded, capsys) -> None:
         ('{"data": [[1, 2, 3]]}', "row 0 has 3 features, expected 10"),
         ('{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, "ten"]]}', "row 0 has a value that is not a finite number: 'ten'"),
         ('{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, true]]}', "row 0 has a value that is not a finite number: True"),
-        ('{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, NaN]]}', "row 0 has a value that is not a finite number: nan"),
+        ('{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, NaN]]}', "NaN is not a finite number"),
+        ('{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, -Infinity]]}', "-Infinity is not a finite number"),
+        ('{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 1e400]]}', "row 0 has a value that is not a finite number: inf"),
+        ('{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, null]]}', "row 0 has a value that is not a finite number: None"),
+        ('{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, [10]]]}', "row 0 has a value that is not a finite number: [10.0]"),
+        ('{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, {}]]}', "row 0 has a value that is not a finite number: {}"),
+        ('{"data": {"row": [1]}}', "data must be a non-empty list of rows, each a list of numbers"),
+        ("[" * 100_000 + "]" * 100_000, "the request body is nested too deeply"),
+        (
+            '{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 1000000000000000000000000000000]]}',
+            "the integer 1000000000000000000000000000000 is too large: send numbers within +/-2**53 or as floats",
+        ),
+        (
+            '{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, ' + "9" * 5000 + "]]}",
+            f"the integer {'9' * 20}...(5000 digits) is too large: send numbers within +/-2**53 or as floats",
+        ),
+        (
+            '{"data": [[' + ", ".join(["1e308"] * 10) + "]]}",
+            "the inputs are out of the model's range: a prediction is not a finite number",
+        ),
+        (b"\xff\xfe not utf-8", "the request body is not valid JSON"),
     ],
 )
 def test_bad_requests_get_400_with_a_clear_error(loaded, capsys, body: str, message: str) -> None:
@@ -50,6 +70,28 @@ def test_bad_requests_get_400_with_a_clear_error(loaded, capsys, body: str, mess
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["NumberOfPredictions"] == 0
     assert line["Error"] == message
+
+
+def test_a_body_over_the_size_limit_gets_413(loaded, monkeypatch) -> None:
+    monkeypatch.setattr(score, "MAX_REQUEST_BYTES", 1000)
+    response = score.run(json.dumps({"data": [list(range(1, 11))] * 100}), HEADERS)
+    assert response.status_code == 413
+    assert json.loads(response.get_data()) == {
+        "error": "the request body is larger than 1000 bytes: send fewer rows per request"
+    }
+    # A declared Content-Length over the limit is refused before the body is parsed.
+    assert score.run(json.dumps(SAMPLE), {**HEADERS, "Content-Length": "5000"}).status_code == 413
+
+
+def test_too_many_rows_get_413(loaded, monkeypatch) -> None:
+    monkeypatch.setattr(score, "MAX_ROWS", 3)
+    response = score.run(json.dumps({"data": [list(range(1, 11))] * 4}), HEADERS)
+    assert response.status_code == 413
+    assert json.loads(response.get_data()) == {"error": "data has 4 rows, at most 3 per request"}
+
+
+def test_integers_up_to_2_to_the_53_are_scored(loaded) -> None:
+    assert len(score.run(json.dumps({"data": [[2**53, *range(2, 11)]]}), HEADERS)["result"]) == 1
 
 
 def test_init_says_where_it_looked_for_the_model(tmp_path: Path, monkeypatch) -> None:

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 PRODUCTION = "green"  # the deployment that serves the released model
 CANDIDATE = "blue"  # the canary release's new model, before promotion
 REQUEST_TIMEOUT_MS = 5000
+# The scoring server's processes and timeouts, as in `make serve` and the scoring image.
+WORKER_COUNT = 2
+SERVER_ENVIRONMENT = {"WORKER_COUNT": str(WORKER_COUNT), "WORKER_TIMEOUT": "30", "SCORING_TIMEOUT_MS": "5000"}
 
 
 def scoring_code(settings: Settings) -> CodeConfiguration:
@@ -28,7 +31,10 @@ def scoring_code(settings: Settings) -> CodeConfiguration:
 
 
 def request_settings() -> OnlineRequestSettings:
-    return OnlineRequestSettings(request_timeout_ms=REQUEST_TIMEOUT_MS)
+    """As many requests in flight per instance as the server has workers; the rest queue."""
+    return OnlineRequestSettings(
+        request_timeout_ms=REQUEST_TIMEOUT_MS, max_concurrent_requests_per_instance=WORKER_COUNT
+    )
 
 
 def release(ml_client: MLClient, endpoint: OnlineEndpoint, deployment: OnlineDeployment) -> OnlineEndpoint:

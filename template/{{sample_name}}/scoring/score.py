@@ -2,13 +2,16 @@
 
 The server calls init() once, then run() per request. The model is the MLflow model under
 AZUREML_MODEL_DIR. Request body: {"data": [[10 numbers], ...]}; response: {"result": [predictions]}.
-A bad request gets a 400 with {"error": "..."}; every request logs one JSON line with RequestId,
-TraceParent and NumberOfPredictions.
+A malformed request gets a 4xx with {"error": "..."}, never a 500: 413 when the body is larger than
+MAX_REQUEST_BYTES or has more than MAX_ROWS rows, 400 for anything else (not JSON, nested too deeply,
+wrong shape or types, a number that is not finite or an integer too large for a float64 to hold
+exactly). Every request logs one JSON line with RequestId, TraceParent and NumberOfPredictions.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -18,12 +21,25 @@ import numpy as np
 from azureml_inference_server_http.api.aml_response import AMLResponse
 
 model: Any = None
+# Limits of one request, overridable per deployment (environment variables of the server).
+MAX_REQUEST_BYTES = int(os.environ.get("SCORING_MAX_REQUEST_BYTES", 1024 * 1024))
+MAX_ROWS = int(os.environ.get("SCORING_MAX_ROWS", 1000))
+# Integers beyond 2**53 lose digits as a float64 (and numpy refuses ones beyond 2**64): refused, not rounded.
+MAX_EXACT_INTEGER = 2**53
 # Where the caller's request id may be: Azure ML's front end, the original's header, the smoke test's.
 REQUEST_ID_HEADERS = ("x-request-id", "x-ms-request-id", "x-ms-client-request-id")
 
 
 class BadRequest(ValueError):
     """The request cannot be scored; the message tells the caller why."""
+
+    status = 400
+
+
+class TooLarge(BadRequest):
+    """The request is over a size limit (HTTP 413)."""
+
+    status = 413
 
 
 def find_model_dir(root: Path) -> Path:
@@ -38,12 +54,31 @@ def init() -> None:
     model = mlflow.sklearn.load_model(str(find_model_dir(Path(os.environ.get("AZUREML_MODEL_DIR", ".")))))
 
 
+def _integer(text: str) -> float:
+    """A JSON integer as a float, refusing ones a float64 cannot hold exactly (json.loads' parse_int)."""
+    if len(text.lstrip("-")) > 16 or abs(int(text)) > MAX_EXACT_INTEGER:
+        shown = text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
+        raise BadRequest(f"the integer {shown} is too large: send numbers within +/-2**53 or as floats")
+    return float(text)
+
+
+def _constant(name: str) -> float:
+    """NaN, Infinity and -Infinity are not JSON numbers (json.loads' parse_constant)."""
+    raise BadRequest(f"{name} is not a finite number")
+
+
 def parse_request(raw_data: str | bytes, n_features: int) -> np.ndarray:
     """The feature matrix of a request, or BadRequest saying what is wrong with it."""
     if not raw_data:
         raise BadRequest("the request body is empty: send JSON with Content-Type: application/json")
+    if len(raw_data) > MAX_REQUEST_BYTES:
+        raise TooLarge(f"the request body is larger than {MAX_REQUEST_BYTES} bytes: send fewer rows per request")
     try:
-        payload = json.loads(raw_data)
+        payload = json.loads(raw_data, parse_int=_integer, parse_constant=_constant)
+    except RecursionError:
+        raise BadRequest("the request body is nested too deeply") from None
+    except BadRequest:
+        raise
     except (TypeError, ValueError):
         raise BadRequest("the request body is not valid JSON") from None
     if not isinstance(payload, dict) or "data" not in payload:
@@ -51,13 +86,22 @@ def parse_request(raw_data: str | bytes, n_features: int) -> np.ndarray:
     rows = payload["data"]
     if not isinstance(rows, list) or not rows or not all(isinstance(row, list) for row in rows):
         raise BadRequest("data must be a non-empty list of rows, each a list of numbers")
+    if len(rows) > MAX_ROWS:
+        raise TooLarge(f"data has {len(rows)} rows, at most {MAX_ROWS} per request")
     for index, row in enumerate(rows):
         if len(row) != n_features:
             raise BadRequest(f"row {index} has {len(row)} features, expected {n_features}")
         for value in row:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-                raise BadRequest(f"row {index} has a value that is not a finite number: {value!r}")
+            if not isinstance(value, float) or not math.isfinite(value):
+                shown = repr(value) if len(repr(value)) <= 40 else f"a {type(value).__name__}"
+                raise BadRequest(f"row {index} has a value that is not a finite number: {shown}")
     return np.asarray(rows, dtype=float)
+
+
+def content_length(headers: dict[str, str]) -> int | None:
+    """The declared body size, when the client sent a well-formed Content-Length."""
+    value = headers.get("content-length", "")
+    return int(value) if value.isdigit() else None
 
 
 def log_request(headers: dict[str, str], predictions: int, error: str | None = None) -> None:
@@ -74,10 +118,16 @@ def log_request(headers: dict[str, str], predictions: int, error: str | None = N
 def run(raw_data: str, request_headers: dict[str, str] | None = None) -> Any:
     headers = {key.lower(): value for key, value in (request_headers or {}).items()}
     try:
+        declared = content_length(headers)
+        if declared is not None and declared > MAX_REQUEST_BYTES:
+            raise TooLarge(f"the request body is larger than {MAX_REQUEST_BYTES} bytes: send fewer rows per request")
         features = parse_request(raw_data, int(model.n_features_in_))
+        with np.errstate(over="ignore", invalid="ignore"):  # extreme inputs: judged by the result below
+            predictions = model.predict(features)
+        if not np.all(np.isfinite(predictions)):  # finite but extreme inputs: JSON cannot carry the answer
+            raise BadRequest("the inputs are out of the model's range: a prediction is not a finite number")
     except BadRequest as error:
         log_request(headers, 0, str(error))
-        return AMLResponse({"error": str(error)}, 400, json_str=True)
-    predictions = model.predict(features).tolist()
+        return AMLResponse({"error": str(error)}, error.status, json_str=True)
     log_request(headers, len(predictions))
-    return {"result": predictions}
+    return {"result": predictions.tolist()}

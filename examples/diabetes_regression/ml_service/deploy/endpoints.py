@@ -1,7 +1,9 @@
-"""Where a deployment target serves the model: its scoring URI and key, for the smoke test.
+"""Where a deployment target serves the model: its scoring URI and credential, for the smoke test.
 
-`resolve_target("aks")` asks the workspace for the endpoint's URI and key; ACI and App Service
-URIs follow from their names.
+`resolve_target("online_endpoint")` asks the workspace for the endpoint's URI; its credential is an
+Entra ID token (auth mode aad_token) acquired with DefaultAzureCredential, or for a Kubernetes
+endpoint (which has no aad_token mode) the short-lived Azure ML token (aml_token) of the endpoint.
+No static key is used, and the credential never appears in a repr or a log line.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ml_service.settings import Settings, load_settings
@@ -24,12 +27,14 @@ ENDPOINT_TARGETS = frozenset({"aks", "online_endpoint"})
 SMOKE_ROWS = {"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]]}
 # Header that routes a request to one deployment of an online endpoint, whatever the traffic split.
 DEPLOYMENT_HEADER = "azureml-model-deployment"
+# The audience of Entra ID tokens for Azure ML endpoints with auth mode aad_token.
+AAD_TOKEN_SCOPE = "https://ml.azure.com/.default"
 
 
 @dataclass(frozen=True)
 class ScoringService:
     url: str
-    key: str | None = None
+    key: str | None = field(default=None, repr=False)  # a bearer credential: kept out of reprs and logs
 
 
 class UnknownTargetError(ValueError):
@@ -51,17 +56,40 @@ def resolve_target(target: str, settings: Settings | None = None, ml_client: MLC
         raise UnknownTargetError(f"unknown deployment target {target!r} (this project deploys to: {choices})")
     settings = settings or load_settings()
     if target == "aci":
-        from ml_service.deploy.aci import scoring_uri
+        from ml_service.deploy.aci import private_uri
 
-        return ScoringService(scoring_uri(settings))
+        return ScoringService(private_uri(settings))  # reachable from inside its virtual network only
     if ml_client is None:
         from ml_service.workspace import workspace_client
 
         ml_client = workspace_client(settings)
-    name = endpoint_name(settings, target)
+    return endpoint_service(ml_client, endpoint_name(settings, target))
+
+
+def network_smoke_test(target: str) -> Callable[[], str | None] | None:
+    """The smoke test of a target reachable only inside its own network, run there; None for the others."""
+    if target == "aci":
+        from ml_service.deploy.aci import smoke_test_in_vnet
+
+        return lambda: smoke_test_in_vnet(load_settings())
+    return None
+
+
+def aad_token(scope: str = AAD_TOKEN_SCOPE) -> str:
+    """An Entra ID token (by default for Azure ML endpoints) from DefaultAzureCredential: the Azure CLI
+    login, workload identity (OIDC) or a managed identity, whichever the CI or the user has."""
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential().get_token(scope).token
+
+
+def endpoint_service(ml_client: MLClient, name: str) -> ScoringService:
+    """The scoring URI of online endpoint `name` and a bearer credential for its auth mode."""
     endpoint = ml_client.online_endpoints.get(name)
-    keys = ml_client.online_endpoints.get_keys(name)
-    return ScoringService(endpoint.scoring_uri, getattr(keys, "primary_key", None))
+    if str(endpoint.auth_mode).lower() == "aad_token":
+        return ScoringService(endpoint.scoring_uri, aad_token())
+    credential = ml_client.online_endpoints.get_keys(name)  # aml_token: a token that expires within hours
+    return ScoringService(endpoint.scoring_uri, getattr(credential, "access_token", None))
 
 
 def predictions(body: Any) -> list[Any] | None:

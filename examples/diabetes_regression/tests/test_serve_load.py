@@ -1,0 +1,96 @@
+"""The real scoring server (azmlinfsrv, two workers) on loopback: malformed requests get only 4xx,
+a bounded load gets only 200s, and the bench-serve figures land between their markers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from diabetes_regression.util import bench_serve
+from diabetes_regression.util.serve_local import SCORE_SCRIPT
+
+ROW = list(range(1, 11))
+MALFORMED = [
+    b"",
+    b"not json",
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 1000000000000000000000000000000]]}',
+    b'{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, NaN]]}',
+    b'{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 1e400]]}',
+    b'{"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, "ten"]]}',
+    b'{"data": [[1, 2, 3]]}',
+    b'{"data": "rows"}',
+    b"\xff\xfe\x00",
+    json.dumps({"data": [ROW] * 120_000}).encode(),  # about 4 MB: over the 1 MiB limit
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(trained: dict[str, Path]) -> Iterator[str]:
+    """azmlinfsrv serving the trained model on a free loopback port, stopped with its workers."""
+    port = free_port()
+    environment = {**os.environ, "AZUREML_MODEL_DIR": str(trained["model"]), "WORKER_TIMEOUT": "30"}
+    command = [sys.executable, "-m", "azureml_inference_server_http"]
+    command += ["--entry_script", str(SCORE_SCRIPT), "--port", str(port), "--worker_count", "2"]
+    process = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}/score"
+    try:
+        deadline = time.monotonic() + 120
+        while bench_serve.send(url, bench_serve.BODY, timeout=5) != 200:
+            assert process.poll() is None, "the scoring server stopped while starting"
+            assert time.monotonic() < deadline, "the scoring server did not answer within 120 s"
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("body", MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_requests_get_a_4xx(server: str, body: bytes) -> None:
+    status = bench_serve.send(server, body, timeout=30)
+    assert 400 <= status < 500, f"{body[:60]!r} got {status}"
+
+
+def test_a_body_over_the_limit_gets_413(server: str) -> None:
+    assert bench_serve.send(server, MALFORMED[-1], timeout=30) == 413
+
+
+def test_a_bounded_load_gets_only_200s(server: str) -> None:
+    result = bench_serve.run_load(server, requests=60, concurrency=4, max_seconds=60)
+    assert result.statuses == {200: len(result.latencies)}
+    assert len(result.latencies) == 60
+    assert result.percentile(0.5) <= result.percentile(0.99)
+
+
+def test_the_load_test_refuses_a_remote_url() -> None:
+    with pytest.raises(ValueError, match="not on this machine"):
+        bench_serve.run_load("http://example.com/score", requests=1, concurrency=1, max_seconds=1)
+
+
+def test_figures_are_written_between_the_markers(tmp_path: Path) -> None:
+    docs = tmp_path / "local_loop.md"
+    docs.write_text(f"before\n{bench_serve.BEGIN}\nold\n{bench_serve.END}\nafter\n")
+    result = bench_serve.LoadResult(seconds=2.0, latencies=[0.01, 0.02, 0.03, 0.04], statuses={200: 4})
+    bench_serve.write_docs(docs, result, concurrency=4, workers="2")
+    text = docs.read_text()
+    assert text.startswith("before\n") and text.endswith("after\n")
+    assert "old" not in text
+    assert "4 requests in 2.0 s: 2.0 requests/s, p50 20.0 ms, p99 40.0 ms" in text

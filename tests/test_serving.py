@@ -1,0 +1,26 @@
+"""The generated scoring service's limits and benchmark hooks agree across the files that state them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+
+def test_bench_serve_writes_into_the_generated_docs(render: Callable[..., Path]) -> None:
+    project = render()
+    makefile = (project / "Makefile").read_text()
+    assert re.search(r"^bench-serve:", makefile, re.MULTILINE)
+    assert "--docs docs/local_loop.md" in makefile
+    docs = (project / "docs" / "local_loop.md").read_text()
+    assert docs.count("<!-- bench-serve -->") == 1 and docs.count("<!-- /bench-serve -->") == 1
+
+
+def test_the_scoring_image_has_the_local_server_defaults(render: Callable[..., Path]) -> None:
+    project = render(deployment_targets=["aci", "webapp"])
+    dockerfile = (project / "environments" / "scoring-image" / "Dockerfile").read_text()
+    serve_local = (project / "diabetes_regression" / "util" / "serve_local.py").read_text()
+    defaults = dict(re.findall(r'"(\w+)": "(\d+)"', serve_local.split("SERVER_DEFAULTS = ", 1)[1].split("}", 1)[0]))
+    assert defaults == {"WORKER_COUNT": "2", "WORKER_TIMEOUT": "30", "SCORING_TIMEOUT_MS": "5000"}
+    for name, value in defaults.items():
+        assert re.search(rf"\b{name}={value}\b", dockerfile), name
