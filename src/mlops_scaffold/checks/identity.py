@@ -299,12 +299,14 @@ def missing_grants(project: Path) -> list[Finding]:
 
 def _finding(need: Need, code: CodeNeed | None, granted: Grants) -> Finding:
     principal, resource = PRINCIPALS[need.principal], RESOURCES[need.resource]
-    if need.principal in granted.declared:
+    if code is not None:
+        where: tuple[str, int | None] = (code.path, code.line)
+    elif need.principal in granted.declared:
         where = granted.declared[need.principal]
     elif need.resource in granted.declared:
         where = granted.declared[need.resource]
     else:
-        where = (code.path, code.line) if code else (ARM_TEMPLATE, None)
+        where = (ARM_TEMPLATE, None)
     if principal.identity != DEPLOYER and need.principal not in granted.declared:
         detail = f"the IaC does not create the {principal.title}"
     elif principal.identity not in (DEPLOYER, USER_ASSIGNED) and need.principal not in granted.with_identity:
