@@ -13,7 +13,7 @@ import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,20 +48,33 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_venv(python_version: str, requirements: Path, cache_root: Path = CACHE_ROOT) -> Path:
-    """The shared venv for this Python version and requirements file, created on first use."""
+def ensure_venv(
+    python_version: str,
+    requirements: Path,
+    cache_root: Path = CACHE_ROOT,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """The shared venv for this Python version and requirements file, created on first use.
+    `progress` hears each step of a build (which takes minutes), and nothing when it is ready."""
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
     venv = cache_root / "venvs" / f"py{python_version}-{digest}"
+    say = progress or (lambda message: None)
     # The generated Makefile's `make install` is a no-op when this copy equals requirements.txt.
     ready = venv / ".requirements.txt"
-    with file_lock(cache_root / "venvs" / f".py{python_version}-{digest}.lock"):
+    lock = cache_root / "venvs" / f".py{python_version}-{digest}.lock"
+    if not ready.is_file():
+        say(f"waiting for, or building, {venv} (Python {python_version}, {requirements.name}); minutes the first time")
+    with file_lock(lock):
         if ready.is_file():
             return venv
         if venv.exists():
             shutil.rmtree(venv)  # a half-built venv from an interrupted run
+        say(f"creating {venv}")
         subprocess.run([find_python(python_version), "-m", "venv", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         subprocess.run([*pip, "--upgrade", "pip"], check=True)
+        say(f"installing {requirements} into it (pip)")
         subprocess.run([*pip, "-r", str(requirements)], check=True)
         shutil.copyfile(requirements, ready)
+        say(f"ready: {venv}")
     return venv
