@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,23 +74,32 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_venv(python_version: str, requirements: Path, cache_root: Path | None = None) -> Path:
+def ensure_venv(
+    python_version: str,
+    requirements: Path,
+    cache_root: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
     """The shared venv for this Python version and requirements file, created on first use under
-    `cache_root` (default: $MLOPS_SCAFFOLD_CACHE, else .cache in the checkout, git-ignored)."""
+    `cache_root` (default: $MLOPS_SCAFFOLD_CACHE, else .cache in the checkout, git-ignored).
+    `progress` hears each step of a build (default: lines on stderr), and nothing when it is ready."""
     cache_root = cache_root or CACHE_ROOT
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
     venv = cache_root / "venvs" / f"py{python_version}-{digest}"
+    say = progress or (lambda message: print(message, file=sys.stderr, flush=True))
     # The generated Makefile's `make install` is a no-op when this copy equals requirements.txt.
     ready = venv / ".requirements.txt"
-    with file_lock(cache_root / "venvs" / f".py{python_version}-{digest}.lock"):
+    lock = cache_root / "venvs" / f".py{python_version}-{digest}.lock"
+    if not ready.is_file():
+        say(f"waiting for, or building, {venv} (Python {python_version}, {requirements.name})")
+    with file_lock(lock):
         if ready.is_file():
             return venv
         if venv.exists():
             shutil.rmtree(venv)  # a half-built venv from an interrupted run
-        print(f"building the Python {python_version} project venv {venv.name} ...", file=sys.stderr, flush=True)
+        say(f"building the Python {python_version} project venv {venv.name} ...")
         started = time.perf_counter()
         installer = _build(venv, find_python(python_version), requirements)
         shutil.copyfile(requirements, ready)
-        seconds = time.perf_counter() - started
-        print(f"built {venv.name} with {installer} in {seconds:.0f} s", file=sys.stderr, flush=True)
+        say(f"built {venv.name} with {installer} in {time.perf_counter() - started:.0f} s")
     return venv

@@ -97,6 +97,18 @@ def test_batch_scoring_runs_in_parallel_then_copies_the_output(dry_run: Path) ->
     assert jobs["copy_output"]["outputs"]["destination"]["path"] == "azureml://datastores/scoring_output/paths/"
 
 
+def test_batch_scoring_reads_its_datastores_as_the_cluster_identity(dry_run: Path) -> None:
+    # The datastores hold no keys: the job uses the scoring cluster's managed identity, which the
+    # IaC gives Storage Blob Data Contributor on the scoring storage account.
+    job = load_job(dry_run / "jobs" / "batch_scoring_pipeline.yml")
+    assert job._to_dict()["identity"]["type"] == "managed_identity"
+    for name in ("scoring_input", "scoring_output"):
+        datastore = yaml.safe_load((dry_run / "datastores" / f"{name}.yml").read_text(encoding="utf-8"))
+        assert not datastore.get("credentials")  # no account key, no SAS
+    cluster = load_compute(dry_run / "compute" / f"{EXAMPLE_VALUES['AML_COMPUTE_CLUSTER_NAME_SCORING']}.yml")
+    assert cluster.identity.type == "system_assigned"
+
+
 def test_aci_container_group_has_one_cpu_and_four_gb(dry_run: Path) -> None:
     document = json.loads((dry_run / "aci" / "container_group.json").read_text(encoding="utf-8"))
     (group,) = document["resources"]

@@ -2,9 +2,9 @@
 
 The dry run (`python -m ml_service.dry_run`) writes every entity the project creates; each YAML
 must carry its $schema line and load with the matching azure.ai.ml loader, and each JSON request
-must have the shape of an ARM template or a REST request. Both run in the project's Python
-(`MLOPS_SCAFFOLD_PROJECT_PYTHON`, else the project's .venv, else this interpreter), which needs
-the project's requirements (azure-ai-ml, databricks-sdk).
+must have the shape of an ARM template or a REST request. Both run in a Python with the project's
+requirements (azure-ai-ml, databricks-sdk): `MLOPS_SCAFFOLD_PROJECT_PYTHON`, else the project's
+.venv once `make install` has filled it, else a shared venv built from its requirements.txt.
 """
 
 from __future__ import annotations
@@ -40,9 +40,47 @@ ARM_SCHEMA_PREFIX = "https://schema.management.azure.com/schemas/"
 
 
 def project_python(project: Path) -> str:
-    """The interpreter that has the project's requirements."""
+    """The interpreter that has the project's requirements: MLOPS_SCAFFOLD_PROJECT_PYTHON, else the
+    project's .venv once `make install` has put azure-ai-ml in it, else an environment of our own
+    built from the project's requirements.txt (shared and cached, see mlops_scaffold.venvs)."""
+    configured = os.environ.get("MLOPS_SCAFFOLD_PROJECT_PYTHON")
+    if configured:
+        return configured
     venv = project / ".venv" / "bin" / "python"
-    return os.environ.get("MLOPS_SCAFFOLD_PROJECT_PYTHON") or (str(venv) if venv.is_file() else sys.executable)
+    if venv.is_file() and _has_azure_ai_ml(str(venv)):
+        return str(venv)
+    return own_python(project)
+
+
+def _has_azure_ai_ml(python: str) -> bool:
+    probe = "import importlib.util, sys; sys.exit(importlib.util.find_spec('azure.ai.ml') is None)"
+    return subprocess.run([python, "-c", probe], capture_output=True, timeout=120).returncode == 0
+
+
+class NoProjectPython(RuntimeError):
+    """No interpreter with the project's requirements can be had; str() is the one-line reason."""
+
+
+def own_python(project: Path) -> str:
+    """The shared venv with the project's requirements.txt, for its Python version; built on first
+    use (minutes, so it says so on stderr), then reused by every project with the same requirements."""
+    from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv
+
+    requirements = project / "requirements.txt"
+    if not requirements.is_file():
+        raise NoProjectPython("requirements.txt is missing: no environment for azure-ai-ml can be built")
+    version = str(_answers(project).get("python_version") or f"{sys.version_info.major}.{sys.version_info.minor}")
+
+    def progress(message: str) -> None:
+        print(f"mlops-scaffold check: {message}", file=sys.stderr, flush=True)
+
+    try:
+        venv = ensure_venv(version, requirements, progress=progress)
+    except InterpreterNotFound as error:
+        raise NoProjectPython(str(error)) from error
+    except subprocess.CalledProcessError as error:
+        raise NoProjectPython(f"building the environment failed: {' '.join(map(str, error.cmd))[:200]}") from error
+    return str(venv / "bin" / "python")
 
 
 def _answers(project: Path) -> dict[str, Any]:
@@ -61,11 +99,17 @@ warnings.simplefilter("ignore")
 import yaml
 import azure.ai.ml as aml
 jobs, loaders = json.loads(Path(sys.argv[1]).read_text()), json.loads(sys.argv[2])
+installed = tuple(os.path.join(os.path.realpath(p), "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
+def _own(file, project):
+    # the project's modules (ml_service, its ML package), never an installed package: a project's
+    # .venv lives under the project, and purging azure.ai.ml's modules breaks its schemas
+    file = os.path.realpath(file) if file else ""
+    return file.startswith(os.path.join(project, "")) and not file.startswith(installed)
 report = {}
 for project, output, dotenv in jobs:
     results, error = {}, None
     if project:
-        for name in [n for n, m in sys.modules.items() if (getattr(m, "__file__", None) or "").startswith(project)]:
+        for name in [n for n, m in list(sys.modules.items()) if _own(getattr(m, "__file__", None) or "", project)]:
             del sys.modules[name]
         sys.path.insert(0, project)
         os.chdir(project)
@@ -147,17 +191,23 @@ def _missing_dry_run(project: Path) -> list[Finding]:
     return [Finding("ml_service/dry_run.py", None, "missing: `make aml-dry-run` has nothing to run")]
 
 
+def _no_python(error: NoProjectPython) -> list[Finding]:
+    return [Finding("requirements.txt", None, f"cannot run the Azure ML dry run: {error}")]
+
+
 def dry_run_many(projects: list[Path], python: str | None = None) -> dict[Path, list[Finding]]:
     """dry_run_loads for many projects in one interpreter (the matrix's fast path)."""
     findings = {project: _missing_dry_run(project) for project in projects}
     runnable = [project for project in projects if not findings[project]]
     if not runnable:
         return findings
+    try:
+        python = python or project_python(runnable[0])
+    except NoProjectPython as error:
+        return {**findings, **{project: _no_python(error) for project in runnable}}
     with tempfile.TemporaryDirectory(prefix="aml-dry-run-") as folder:
         outputs = {project: Path(folder) / f"out{index}" for index, project in enumerate(runnable)}
-        found = _run_batch(
-            [(project, output) for project, output in outputs.items()], python or project_python(runnable[0])
-        )
+        found = _run_batch([(project, output) for project, output in outputs.items()], python)
         for project, output in outputs.items():
             findings[project] = found[output]
     return findings
@@ -215,12 +265,23 @@ def entry_points(project: Path) -> list[Finding]:
 
 def dry_run_output(project: Path, output: Path, python: str | None = None) -> list[Finding]:
     """Run the project's dry run into `output` and check every file it writes."""
-    return _missing_dry_run(project) or _run_batch([(project, output)], python or project_python(project))[output]
+    missing = _missing_dry_run(project)
+    if missing:
+        return missing
+    try:
+        python = python or project_python(project)
+    except NoProjectPython as error:
+        return _no_python(error)
+    return _run_batch([(project, output)], python)[output]
 
 
 def written_files(project: Path, output: Path, python: str | None = None) -> list[Finding]:
     """Every file of a dry run's `output`: $schema lines, loading with azure.ai.ml, JSON shapes."""
-    return _run_batch([(None, output)], python or project_python(project))[output]
+    try:
+        python = python or project_python(project)
+    except NoProjectPython as error:
+        return _no_python(error)
+    return _run_batch([(None, output)], python)[output]
 
 
 def _schema_lines(output: Path) -> list[Finding]:

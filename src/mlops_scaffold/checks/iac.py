@@ -665,6 +665,10 @@ ARM_TO_VARIABLE = {
     "scoringStorageName": "SCORING_DATASTORE_STORAGE_NAME",
     "scoringInputContainer": "SCORING_DATASTORE_INPUT_CONTAINER",
     "scoringOutputContainer": "SCORING_DATASTORE_OUTPUT_CONTAINER",
+    "scoringClusterName": "AML_COMPUTE_CLUSTER_NAME_SCORING",
+    "scoringClusterVmSize": "AML_COMPUTE_CLUSTER_SKU_SCORING",
+    "scoringClusterMinNodes": "AML_CLUSTER_MIN_NODES_SCORING",
+    "scoringClusterMaxNodes": "AML_CLUSTER_MAX_NODES_SCORING",
 }
 TF_TO_VARIABLE = {
     "location": "LOCATION",
@@ -680,6 +684,10 @@ TF_TO_VARIABLE = {
     "scoring_storage_name": "SCORING_DATASTORE_STORAGE_NAME",
     "scoring_input_container": "SCORING_DATASTORE_INPUT_CONTAINER",
     "scoring_output_container": "SCORING_DATASTORE_OUTPUT_CONTAINER",
+    "scoring_cluster_name": "AML_COMPUTE_CLUSTER_NAME_SCORING",
+    "scoring_cluster_vm_size": "AML_COMPUTE_CLUSTER_SKU_SCORING",
+    "scoring_cluster_min_nodes": "AML_CLUSTER_MIN_NODES_SCORING",
+    "scoring_cluster_max_nodes": "AML_CLUSTER_MAX_NODES_SCORING",
 }
 # IaC inputs that are Azure resource names (the docs must show each)
 NAME_SUFFIXES = ("Name", "_name", "Container", "_container")

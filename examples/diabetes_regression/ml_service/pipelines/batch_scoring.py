@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from azure.ai.ml import Input, Output, command, dsl
 from azure.ai.ml.constants import AssetTypes, InputOutputModes
-from azure.ai.ml.entities import AzureBlobDatastore, Data, PipelineJob
+from azure.ai.ml.entities import AzureBlobDatastore, Data, ManagedIdentityConfiguration, PipelineJob
 from azure.ai.ml.parallel import RunFunction, parallel_run_function
 
 from ml_service.data import data_reference
@@ -121,5 +121,8 @@ def build_batch_scoring_pipeline(settings: Settings, model_version: str) -> Pipe
         scoring_data=Input(type=AssetTypes.URI_FOLDER, path=data_reference(settings.scoring_dataset_name, "latest")),
     )
     job.experiment_name = f"{settings.experiment_name}-batchscoring"
+    # The steps reach the identity-based datastores as the cluster's managed identity, which the IaC
+    # gives Storage Blob Data Contributor on the scoring storage account.
+    job.identity = ManagedIdentityConfiguration()
     job.tags = {"ModelName": settings.model_name, "ModelVersion": model_version}
     return job

@@ -1,0 +1,210 @@
+"""Who needs which Azure role on what, as traits of option values: the identity and permission
+model that checks/identity.py holds the generated IaC to.
+
+`NEEDS` is a table: each row says that when a condition on the answers holds (an option value is
+chosen), a principal (a managed identity, or the CI identity) needs a role on a resource. A new
+deployment target or resource adds rows here, not code in the check. `PRINCIPALS` and
+`RESOURCES` say how each one is spelled in the two IaC flavours: its ARM resource type and name
+parameter, its Terraform resource type and name variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlops_scaffold.conditions import ALWAYS, Condition, Contains, Equals
+
+# How a principal's object id is read from its resource.
+SYSTEM_ASSIGNED = "system-assigned identity"  # ARM reference(...).identity.principalId, TF identity[0].principal_id
+USER_ASSIGNED = "user-assigned identity"  # the resource is the identity: .principalId / .principal_id
+KUBELET = "kubelet identity"  # AKS: identityProfile.kubeletidentity.objectId / kubelet_identity[0].object_id
+DEPLOYER = "deployer"  # whoever runs the IaC: ARM deployer().objectId, TF data.azurerm_client_config
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A principal or a resource as the IaC declares it: ARM type and the parameter of the last
+    segment of its name; Terraform type and the variable its `name` is set from."""
+
+    key: str
+    title: str  # as messages name it
+    arm_type: str = ""
+    arm_name: str = ""
+    tf_type: str = ""
+    tf_name: str = ""
+    identity: str = SYSTEM_ASSIGNED  # for principals: how its object id is read
+
+
+@dataclass(frozen=True)
+class Need:
+    principal: str  # an Entity key of PRINCIPALS
+    resource: str  # an Entity key of RESOURCES
+    role: str  # an Azure built-in role name
+    why: str  # what the principal does with the resource
+    when: Condition = ALWAYS
+    # Granted by Azure itself, not by the IaC (e.g. Azure ML gives a managed online endpoint's
+    # system-assigned identity AcrPull and blob read on the workspace's registry and storage).
+    by_platform: bool = False
+
+
+_COMPUTE = "Microsoft.MachineLearningServices/workspaces/computes"
+_STORAGE = "Microsoft.Storage/storageAccounts"
+
+PRINCIPALS: dict[str, Entity] = {
+    entity.key: entity
+    for entity in (
+        Entity("ci_identity", "CI identity (the one that deploys the IaC)", identity=DEPLOYER),
+        Entity(
+            "workspace",
+            "workspace",
+            "Microsoft.MachineLearningServices/workspaces",
+            "workspaceName",
+            "azurerm_machine_learning_workspace",
+            "workspace_name",
+        ),
+        Entity(
+            "training_cluster",
+            "training cluster",
+            _COMPUTE,
+            "computeClusterName",
+            "azurerm_machine_learning_compute_cluster",
+            "compute_cluster_name",
+        ),
+        Entity(
+            "scoring_cluster",
+            "scoring cluster",
+            _COMPUTE,
+            "scoringClusterName",
+            "azurerm_machine_learning_compute_cluster",
+            "scoring_cluster_name",
+        ),
+        Entity(
+            "aks",
+            "AKS cluster",
+            "Microsoft.ContainerService/managedClusters",
+            "aksClusterName",
+            "azurerm_kubernetes_cluster",
+            "aks_cluster_name",
+            identity=KUBELET,
+        ),
+        Entity("webapp", "web app", "Microsoft.Web/sites", "webAppName", "azurerm_linux_web_app", "web_app_name"),
+        Entity(
+            "aci_identity",
+            "ACI identity",
+            "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "aciIdentityName",
+            "azurerm_user_assigned_identity",
+            "aci_identity_name",
+            identity=USER_ASSIGNED,
+        ),
+        Entity("online_endpoint", "managed online endpoint"),  # created by ml_service, not the IaC
+    )
+}
+
+RESOURCES: dict[str, Entity] = {
+    entity.key: entity
+    for entity in (
+        Entity(
+            "registry",
+            "container registry",
+            "Microsoft.ContainerRegistry/registries",
+            "containerRegistryName",
+            "azurerm_container_registry",
+            "container_registry_name",
+        ),
+        Entity(
+            "key_vault", "Key Vault", "Microsoft.KeyVault/vaults", "keyVaultName", "azurerm_key_vault", "key_vault_name"
+        ),
+        Entity(
+            "workspace_storage",
+            "workspace storage account",
+            _STORAGE,
+            "storageAccountName",
+            "azurerm_storage_account",
+            "storage_account_name",
+        ),
+        Entity(
+            "scoring_storage",
+            "scoring storage account",
+            _STORAGE,
+            "scoringStorageName",
+            "azurerm_storage_account",
+            "scoring_storage_name",
+        ),
+    )
+}
+
+_AKS = Contains("deployment_targets", "aks")
+_ACI = Contains("deployment_targets", "aci")
+_WEBAPP = Contains("deployment_targets", "webapp")
+_ONLINE = Contains("deployment_targets", "online_endpoint")
+_BATCH = Equals("batch_scoring", True)
+
+NEEDS: tuple[Need, ...] = (
+    Need("workspace", "key_vault", "Key Vault Administrator", "keep datastore and connection secrets (an RBAC vault)"),
+    Need("aks", "registry", "AcrPull", "pull the scoring image for the Kubernetes endpoint", _AKS),
+    Need("aci_identity", "registry", "AcrPull", "pull the scoring image into the container group", _ACI),
+    Need("webapp", "registry", "AcrPull", "pull the scoring image (acrUseManagedIdentityCreds)", _WEBAPP),
+    Need("online_endpoint", "registry", "AcrPull", "pull the environment image", _ONLINE, by_platform=True),
+    Need(
+        "online_endpoint",
+        "workspace_storage",
+        "Storage Blob Data Reader",
+        "read the model files",
+        _ONLINE,
+        by_platform=True,
+    ),
+    Need(
+        "scoring_cluster",
+        "scoring_storage",
+        "Storage Blob Data Contributor",
+        "read the input and write the predictions through the identity-based datastores",
+        _BATCH,
+    ),
+    Need(
+        "ci_identity",
+        "scoring_storage",
+        "Storage Blob Data Contributor",
+        "upload the scoring input (`az storage blob upload --auth-mode login`)",
+        _BATCH,
+    ),
+)
+
+# Built-in role definition ids (ARM names roles by id; Terraform by name).
+ROLE_IDS: dict[str, str] = {
+    "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
+    "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush",
+    "00482a5a-887f-4fb3-b363-3b7fe8e74483": "Key Vault Administrator",
+    "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
+    "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+    "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
+    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+}
+
+# A needed role is granted by itself or by a role whose permissions include it. Contributor and
+# Owner carry control-plane actions only: they never satisfy a data role (Storage Blob Data *).
+SATISFIED_BY: dict[str, frozenset[str]] = {
+    "AcrPull": frozenset({"AcrPull", "AcrPush", "Contributor", "Owner"}),
+    "Key Vault Administrator": frozenset({"Key Vault Administrator"}),
+    "Key Vault Secrets User": frozenset(
+        {"Key Vault Secrets User", "Key Vault Secrets Officer", "Key Vault Administrator"}
+    ),
+    "Storage Blob Data Reader": frozenset(
+        {"Storage Blob Data Reader", "Storage Blob Data Contributor", "Storage Blob Data Owner"}
+    ),
+    "Storage Blob Data Contributor": frozenset({"Storage Blob Data Contributor", "Storage Blob Data Owner"}),
+}
+
+
+def needs_for(answers: Mapping[str, Any]) -> list[Need]:
+    """The rows that apply to these answers."""
+    return [need for need in NEEDS if need.when.holds(answers)]
+
+
+def grants(granted: str, needed: str) -> bool:
+    return granted in SATISFIED_BY.get(needed, frozenset({needed}))

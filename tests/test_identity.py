@@ -1,0 +1,215 @@
+"""The identity and permission model (checks/identity.py, needs in mlops_scaffold/access.py): every
+principal that reads or writes a resource holds a role that grants it, in both IaC flavours; a
+dropped role assignment or identity is one finding naming principal, resource, role, file and line."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import answers_with
+
+from mlops_scaffold import access
+from mlops_scaffold.checks import identity, run_checks
+from mlops_scaffold.checks.iac import ARM_TEMPLATE, TF_DIR
+from mlops_scaffold.options import DEPLOYMENT_TARGETS, resolve_answers
+
+# What the identity check reads: the IaC, ml_service and the answers file.
+IDENTITY_PATHS = ["/*", "!/environment_setup", "!/ml_service", "!/.copier-answers.yml"]
+SUBSETS = [
+    list(subset)
+    for size in range(len(DEPLOYMENT_TARGETS) + 1)
+    for subset in itertools.combinations(DEPLOYMENT_TARGETS, size)
+]
+COMBINATIONS = [
+    {"iac": flavour, "deployment_targets": targets, "batch_scoring": batch}
+    for flavour, targets, batch in itertools.product(("arm", "terraform"), SUBSETS, (False, True))
+]
+
+
+def combo_id(combo: dict[str, Any]) -> str:
+    targets = "+".join(combo["deployment_targets"]) or "no-target"
+    return "-".join([combo["iac"], targets, *(["batch"] if combo["batch_scoring"] else [])])
+
+
+@pytest.fixture(scope="module")
+def identity_render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path):
+    import copier
+
+    from mlops_scaffold import fast_rendering
+
+    fast_rendering.enable()
+    cache: dict[str, Path] = {}
+
+    def _render(combo: dict[str, Any]) -> Path:
+        key = combo_id(combo)
+        if key not in cache:
+            dest = tmp_path_factory.mktemp("identity") / key
+            answers = resolve_answers(answers_with(**combo))
+            copier.run_copy(
+                str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=IDENTITY_PATHS
+            )
+            cache[key] = dest
+        return cache[key]
+
+    return _render
+
+
+def test_every_combination_grants_every_need(identity_render) -> None:
+    """Every deployment-target subset × batch scoring × IaC flavour: zero missing grants."""
+    failures = []
+    for combo in COMBINATIONS:
+        project = identity_render(combo)
+        failures += [f"{combo_id(combo)}: {finding}" for finding in identity.missing_grants(project)]
+    assert failures == []
+
+
+def test_the_model_reads_the_grants_it_checks(identity_render) -> None:
+    """The parser sees the assignments (so an empty finding list is not an empty reading)."""
+    for flavour in ("arm", "terraform"):
+        combo = {"iac": flavour, "deployment_targets": ["aci", "aks", "webapp"], "batch_scoring": True}
+        project = identity_render(combo)
+        granted = identity.arm_grants(project) or identity.terraform_grants(project)
+        assert set(granted.assignments) == {
+            ("workspace", "key_vault", "Key Vault Administrator"),
+            ("aks", "registry", "AcrPull"),
+            ("webapp", "registry", "AcrPull"),
+            ("aci_identity", "registry", "AcrPull"),
+            ("scoring_cluster", "scoring_storage", "Storage Blob Data Contributor"),
+            ("ci_identity", "scoring_storage", "Storage Blob Data Contributor"),
+        }, flavour
+        assert {"scoring_cluster", "aks", "webapp", "workspace"} <= granted.with_identity
+
+
+def test_the_code_declares_what_the_batch_pipeline_reads(identity_render) -> None:
+    project = identity_render({"iac": "arm", "deployment_targets": [], "batch_scoring": True})
+    needs = {(code.need.principal, code.need.resource, code.need.role) for code in identity.code_needs(project)}
+    assert needs == {("scoring_cluster", "scoring_storage", "Storage Blob Data Contributor")}
+
+
+def test_every_need_names_a_known_principal_resource_and_role() -> None:
+    known_roles = set(access.ROLE_IDS.values())
+    for need in access.NEEDS:
+        assert need.principal in access.PRINCIPALS and need.resource in access.RESOURCES, need
+        assert need.role in known_roles and need.role in access.SATISFIED_BY, need
+
+
+def test_control_plane_roles_never_grant_data_access() -> None:
+    assert not access.grants("Contributor", "Storage Blob Data Contributor")
+    assert not access.grants("Owner", "Storage Blob Data Reader")
+    assert access.grants("Storage Blob Data Owner", "Storage Blob Data Contributor")
+    assert access.grants("Contributor", "AcrPull")
+
+
+# --- planted defects: one dropped grant or identity, one finding with file and line ---------------
+
+
+def _drop_arm_resource(project: Path, marker: str) -> None:
+    """Remove the one ARM resource whose JSON contains `marker`."""
+    path = project / ARM_TEMPLATE
+    template = json.loads(path.read_text())
+    kept = [resource for resource in template["resources"] if marker not in json.dumps(resource)]
+    assert len(kept) == len(template["resources"]) - 1, marker
+    template["resources"] = kept
+    path.write_text(json.dumps(template, indent=2))
+
+
+def _drop_tf_block(project: Path, header: str) -> None:
+    path = project / TF_DIR / "main.tf"
+    text = path.read_text()
+    pattern = re.compile(rf"^{re.escape(header)} \{{\n.*?^\}}\n", re.MULTILINE | re.DOTALL)
+    assert len(pattern.findall(text)) == 1, header
+    path.write_text(pattern.sub("", text))
+
+
+def _line(project: Path, relative: str, needle: str) -> int:
+    text = (project / relative).read_text()
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def _only(project: Path) -> str:
+    findings = run_checks(project, identity.CHECKS)
+    assert len(findings) == 1, [str(finding) for finding in findings]
+    return str(findings[0])
+
+
+def test_arm_dropped_scoring_cluster_role_assignment_is_named(render_copy) -> None:
+    project = render_copy(iac="arm", batch_scoring=True)
+    _drop_arm_resource(project, "scoringClusterName')), '2024-10-01', 'full').identity.principalId")
+    line = _line(project, ARM_TEMPLATE, "parameters('scoringClusterName'))]\"")
+    assert _only(project).startswith(
+        f"{ARM_TEMPLATE}:{line}: scoring cluster -> scoring storage account: needs Storage Blob Data Contributor"
+    )
+
+
+def test_arm_dropped_deployer_grant_is_named(render_copy) -> None:
+    project = render_copy(iac="arm", batch_scoring=True)
+    _drop_arm_resource(project, "deployer().objectId]")
+    line = _line(project, ARM_TEMPLATE, "\"[parameters('scoringStorageName')]\"")
+    assert _only(project).startswith(
+        f"{ARM_TEMPLATE}:{line}: CI identity (the one that deploys the IaC) -> scoring storage account: "
+        "needs Storage Blob Data Contributor"
+    )
+
+
+def test_arm_dropped_acr_pull_is_named(render_copy) -> None:
+    project = render_copy(iac="arm", deployment_targets=["aci", "webapp"])
+    _drop_arm_resource(project, "parameters('webAppName')), variables('acrPullRoleId'))")
+    line = _line(project, ARM_TEMPLATE, '"name": "[parameters(\'webAppName\')]"')
+    assert _only(project) == (
+        f"{ARM_TEMPLATE}:{line}: web app -> container registry: needs AcrPull to pull the scoring image "
+        "(acrUseManagedIdentityCreds); no role assignment grants it"
+    )
+
+
+def test_terraform_dropped_role_assignment_is_named(render_copy) -> None:
+    project = render_copy(iac="terraform", batch_scoring=True)
+    _drop_tf_block(project, 'resource "azurerm_role_assignment" "scoring_cluster_storage"')
+    relative = f"{TF_DIR}/main.tf"
+    line = _line(project, relative, 'resource "azurerm_machine_learning_compute_cluster" "scoring"')
+    assert _only(project).startswith(
+        f"{relative}:{line}: scoring cluster -> scoring storage account: needs Storage Blob Data Contributor"
+    )
+
+
+def test_terraform_dropped_acr_pull_is_named(render_copy) -> None:
+    project = render_copy(iac="terraform", deployment_targets=["aci", "aks"])
+    _drop_tf_block(project, 'resource "azurerm_role_assignment" "aci_acr_pull"')
+    relative = f"{TF_DIR}/main.tf"
+    line = _line(project, relative, 'resource "azurerm_user_assigned_identity" "aci"')
+    assert _only(project) == (
+        f"{relative}:{line}: ACI identity -> container registry: needs AcrPull to pull the scoring image into the "
+        "container group; no role assignment grants it"
+    )
+
+
+def test_terraform_scoring_cluster_without_identity_is_named(render_copy) -> None:
+    project = render_copy(iac="terraform", batch_scoring=True)
+    main = project / TF_DIR / "main.tf"
+    text = main.read_text()
+    start = text.index('resource "azurerm_machine_learning_compute_cluster" "scoring"')
+    block = text[start : text.index("\n}\n", start)]
+    without = block.replace('\n\n  identity {\n    type = "SystemAssigned"\n  }', "")
+    assert without != block
+    main.write_text(text.replace(block, without))
+    assert _only(project).endswith("the scoring cluster has no managed identity")
+
+
+def test_code_that_runs_batch_scoring_elsewhere_needs_that_compute_granted(render_copy) -> None:
+    """The ml_service code is a source of needs too: move the batch pipeline to the training
+    cluster, and the training cluster needs the data role, at the datastore's line."""
+    project = render_copy(iac="arm", batch_scoring=True)
+    path = project / "ml_service" / "pipelines" / "batch_scoring.py"
+    text = path.read_text()
+    scoring, training = "settings.aml_compute_cluster_name_scoring", "settings.aml_compute_cluster_name"
+    assert f"compute={scoring}" in text
+    path.write_text(text.replace(f"compute={scoring}", f"compute={training}"))
+    line = _line(project, "ml_service/pipelines/batch_scoring.py", "AzureBlobDatastore(\n")
+    assert _only(project).startswith(
+        f"ml_service/pipelines/batch_scoring.py:{line}: training cluster -> scoring storage account: "
+        "needs Storage Blob Data Contributor"
+    )
