@@ -178,7 +178,7 @@ def ado_jobs(project: Path, path: Path, data: Any) -> list[Job]:
                     _ado_steps(project, path, steps),
                 )
             )
-            stage_jobs[name].append(job_name or rel)
+            stage_jobs[name].append(job_name or "(single job)")
         previous = name
     return jobs
 
