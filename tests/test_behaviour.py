@@ -97,6 +97,18 @@ def test_rollback_behind_the_approval_is_caught(render_copy: Callable[..., Path]
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
+def test_rollback_that_a_failed_step_cannot_trigger_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, **BOTH_ENDPOINTS)
+    step = "      - Canary_50\n" if platform == "azure_devops" else "      - canary-50\n"
+    text = (project / CD[platform]).read_text()
+    last = text.rindex(step)  # in the rollback's list of dependencies
+    (project / CD[platform]).write_text(text[:last] + text[last + len(step) :])
+    finding = _one(check_behaviour(project), "so a failure there cannot trigger the rollback")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], '--step rollback')}: ")
+    assert "_50" in finding or "canary-50" in finding
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
 def test_production_deploy_outside_the_gated_environment_is_caught(
     render_copy: Callable[..., Path], platform: str
 ) -> None:
@@ -156,7 +168,16 @@ def test_a_chosen_target_nobody_deploys_is_caught(render_copy: Callable[..., Pat
 
 
 def test_invariants_and_traits_are_data_over_known_effects() -> None:
-    rules = {"chosen-target", "after-same-target", "after-in-dependency", "gated", "ungated", "after-staging"}
+    rules = {
+        "chosen-target",
+        "after-same-target",
+        "after-in-dependency",
+        "after-every-in-dependency",
+        "on-failure",
+        "gated",
+        "ungated",
+        "after-staging",
+    }
     for row in INVARIANTS:
         assert row.kind in traits.EFFECT_KINDS and row.rule in rules, row
         assert not row.argument or re.fullmatch(r"[a-z-]+", row.argument)

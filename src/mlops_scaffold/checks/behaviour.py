@@ -312,6 +312,13 @@ INVARIANTS: tuple[Invariant, ...] = (
         for kind in ("deploy", "traffic", "promote")
     ),
     Invariant("rollback", "ungated", "", "rolls back in {environment}, behind the approval it is meant to undo"),
+    Invariant("rollback", "on-failure", "", "rolls back whatever happened: its condition must be failed() / failure()"),
+    Invariant(
+        "rollback",
+        "after-every-in-dependency",
+        "traffic",
+        "does not depend on job {argument}, so a failure there cannot trigger the rollback",
+    ),
     Invariant(
         "iac-apply",
         "after-in-dependency",
@@ -371,6 +378,14 @@ def _violation(
         return None if found else ""
     if row.rule == "after-in-dependency":
         return None if any(o.kind == row.argument and o.job.name in ancestors for o in effects) else ""
+    if row.rule == "after-every-in-dependency":
+        missing = sorted(
+            {other.job.name for other in effects if other.kind == row.argument and other.target == effect.target}
+            - ancestors
+        )
+        return missing[0] if missing else None
+    if row.rule == "on-failure":
+        return None if re.search(r"\bfail(?:ed|ure)\(\)", effect.job.condition) else ""
     if row.rule == "gated":
         return None if effect.job.environment in traits.GATED_ENVIRONMENTS else ""
     if row.rule == "ungated":
