@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from mlops_scaffold.checks import aml, answers, exposure, iac, iac_schema, identity, ml, pipelines, rendering
+from mlops_scaffold.checks import aml, answers, behaviour, exposure, iac, iac_schema, identity, ml, pipelines, rendering
 from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads, uses
 from mlops_scaffold.checks.tools import tool_version
 
@@ -28,6 +28,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     *iac_schema.CHECKS,
     *exposure.CHECKS,
     *identity.CHECKS,
+    *behaviour.CHECKS,
     *aml.CHECKS,
 )
 

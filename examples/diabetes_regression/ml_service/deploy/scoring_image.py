@@ -3,8 +3,8 @@
 The Docker build context environments/scoring-image/ (on the Azure ML inference base image) is
 staged with the ML package, the registered model and the pip packages of environments/score.yml,
 then built and pushed to the workspace container registry by ACR Tasks (`az acr build`), tagged
-with the model version and `latest`. Deployments run the version tag; `latest` is what the IaC
-creates the web app with, so re-running the IaC (which resets the app to it) keeps the newest model.
+with the model version only. Deployments run that tag, never a moving one such as `latest`: a
+re-run of the IaC keeps the image the web app serves, and rolling back is deploying an older version.
 `build_request` is that build as its ACR request body, built offline.
 """
 
@@ -30,7 +30,6 @@ BUILD_CONTEXT = ENVIRONMENTS_DIR / "scoring-image"
 SCORE_ENVIRONMENT = ENVIRONMENTS_DIR / "score.yml"
 PORT = 5001
 ACR_API_VERSION = "2019-06-01-preview"
-LATEST_TAG = "latest"
 
 Runner = Callable[[Sequence[str]], Any]
 
@@ -60,8 +59,8 @@ def image_tag(settings: Settings, model: RegisteredModel) -> str:
 
 
 def image_tags(settings: Settings, model: RegisteredModel) -> list[str]:
-    """Every tag a build pushes: the model version, then latest (moved to the newest build)."""
-    return [image_tag(settings, model), f"{repository(settings)}:{LATEST_TAG}"]
+    """Every tag a build pushes: the model version, the one tag deployments reference."""
+    return [image_tag(settings, model)]
 
 
 def image(settings: Settings, model: RegisteredModel) -> str:

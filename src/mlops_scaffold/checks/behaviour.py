@@ -1,0 +1,431 @@
+"""What a generated repo's CI/CD *does*: each pipeline read into a graph of jobs (Azure DevOps
+stages/jobs/step templates, GitHub Actions jobs/needs/local actions) with the commands their steps
+run; commands mapped to effects by the option traits (mlops_scaffold.traits); invariants checked
+over that graph. The invariants are rows of INVARIANTS: a new stage or target adds rows, not code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlops_scaffold import traits
+from mlops_scaffold.checks.base import Finding, reads
+
+PIPELINE_FILES = (
+    ".pipelines/*.yml",
+    "environment_setup/*.yml",
+    ".github/workflows/*.yml",
+    ".github/actions/*/action.yml",
+    ".copier-answers.yml",
+)
+PARAMETER = re.compile(r"\$\{\{\s*(?:parameters|inputs)\.([\w-]+)\s*\}\}")
+
+
+# --- YAML with line numbers ---------------------------------------------------------------------
+
+
+class Text(str):
+    line: int = 0
+    block: bool = False  # a literal/folded block: its content starts on the next line
+
+
+class Mapping(dict):
+    line: int = 0
+
+
+def _build(node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        mapping = Mapping()
+        mapping.line = node.start_mark.line + 1
+        for key, value in node.value:
+            mapping[str(key.value)] = _build(value)
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item) for item in node.value]
+    text = Text(node.value)
+    text.line = node.start_mark.line + 1
+    text.block = node.style in ("|", ">")
+    return text
+
+
+def load(path: Path) -> Any:
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None  # checks/pipelines.py reports unparsable YAML
+    return _build(node) if node is not None else None
+
+
+# --- the graph ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Command:
+    line: int
+    text: str
+
+
+@dataclass
+class Job:
+    file: str
+    name: str
+    line: int
+    environment: str | None
+    needs: list[str]
+    condition: str
+    commands: list[Command] = field(default_factory=list)
+
+
+def script_commands(script: Any, line: int | None = None, parameters: dict[str, Any] | None = None) -> list[Command]:
+    """One Command per shell command line (continuations joined), parameters substituted."""
+    if not isinstance(script, str):
+        return []
+    first = line if line is not None else getattr(script, "line", 0) + (1 if getattr(script, "block", False) else 0)
+    commands: list[Command] = []
+    pending: Command | None = None
+    for offset, raw in enumerate(str(script).splitlines()):
+        text, where = raw.strip(), first if line is not None else first + offset
+        for name in PARAMETER.findall(text):
+            value = (parameters or {}).get(name)
+            if isinstance(value, str):
+                text = text.replace(PARAMETER.search(text).group(0), str(value), 1)
+                where = getattr(value, "line", where)
+        if pending is not None:
+            pending.text += " " + text.rstrip("\\").strip()
+        elif text and not text.startswith("#"):
+            pending = Command(where, text.rstrip("\\").strip())
+        if pending is not None and not text.endswith("\\"):
+            commands.append(pending)
+            pending = None
+    if pending is not None:
+        commands.append(pending)
+    return commands
+
+
+def _ado_steps(project: Path, path: Path, steps: Any, parameters: dict[str, Any] | None = None) -> list[Command]:
+    commands: list[Command] = []
+    for step in steps if isinstance(steps, list) else []:
+        if not isinstance(step, dict):
+            continue
+        for key in ("script", "bash"):
+            commands += script_commands(step.get(key), parameters=parameters)
+        inputs = step.get("inputs")
+        if isinstance(inputs, dict):
+            commands += script_commands(inputs.get("inlineScript"), parameters=parameters)
+        if isinstance(step.get("template"), str):
+            template = path.parent / str(step["template"])
+            data = load(template) if template.is_file() else None
+            given = step.get("parameters") if isinstance(step.get("parameters"), dict) else {}
+            if isinstance(data, dict):
+                for command in _ado_steps(project, template, data.get("steps"), given):
+                    # a command written in the template is reported at the step that uses it
+                    inside = not any(command.line == getattr(value, "line", -1) for value in given.values())
+                    commands.append(Command(step.line if inside else command.line, command.text))
+    return commands
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [str(value)]
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _environment(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("name")
+    return str(value).split(".")[0] if isinstance(value, str) else None
+
+
+def ado_jobs(project: Path, path: Path, data: Any) -> list[Job]:
+    rel = str(path.relative_to(project))
+    stages = data.get("stages")
+    if not isinstance(stages, list):
+        stages = [Mapping(stage="", jobs=data["jobs"])] if isinstance(data.get("jobs"), list) else []
+        if not stages and isinstance(data.get("steps"), list):
+            stages = [Mapping(stage="", jobs=[Mapping(job="", steps=data["steps"])])]
+    jobs: list[Job] = []
+    stage_jobs: dict[str, list[str]] = {}
+    previous: str | None = None
+    for stage in stages:
+        if not isinstance(stage, dict) or "stage" not in stage:
+            continue
+        name = str(stage["stage"])
+        depends = _names(stage["dependsOn"]) if "dependsOn" in stage else ([previous] if previous is not None else [])
+        needs = [job for upstream in depends for job in stage_jobs.get(upstream, [])]
+        stage_jobs[name] = []
+        for job in stage.get("jobs") or []:
+            if not isinstance(job, dict):
+                continue
+            job_name = f"{name}.{job.get('deployment') or job.get('job') or ''}".strip(".")
+            steps = job.get("steps")
+            strategy = job.get("strategy")
+            if steps is None and isinstance(strategy, dict):
+                steps = ((strategy.get("runOnce") or {}).get("deploy") or {}).get("steps")
+            condition = str(stage.get("condition", "")) + " " + str(job.get("condition", ""))
+            jobs.append(
+                Job(
+                    rel,
+                    job_name or rel,
+                    getattr(job, "line", 0),
+                    _environment(job.get("environment")),
+                    needs,
+                    condition.strip(),
+                    _ado_steps(project, path, steps),
+                )
+            )
+            stage_jobs[name].append(job_name or "(single job)")
+        previous = name
+    return jobs
+
+
+def _github_steps(project: Path, steps: Any) -> list[Command]:
+    commands: list[Command] = []
+    for step in steps if isinstance(steps, list) else []:
+        if not isinstance(step, dict):
+            continue
+        commands += script_commands(step.get("run"))
+        uses = step.get("uses")
+        if isinstance(uses, str) and uses.startswith("./"):
+            action = project / uses / "action.yml"
+            data = load(action) if action.is_file() else None
+            runs = data.get("runs") if isinstance(data, dict) else None
+            given = step.get("with") if isinstance(step.get("with"), dict) else {}
+            if isinstance(runs, dict):
+                for command in _github_steps(project, runs.get("steps")):
+                    commands.append(Command(uses.line, _substitute(command.text, given)))
+    return commands
+
+
+def _substitute(text: str, given: dict[str, Any]) -> str:
+    """`${{ inputs.x }}` of a local action replaced by the caller's `with:` value."""
+    return PARAMETER.sub(lambda match: str(given.get(match.group(1), match.group(0))), text)
+
+
+def github_jobs(project: Path, path: Path, data: Any) -> list[Job]:
+    rel = str(path.relative_to(project))
+    jobs: list[Job] = []
+    for name, job in (data.get("jobs") or {}).items() if isinstance(data.get("jobs"), dict) else []:
+        if not isinstance(job, dict):
+            continue
+        commands = _github_steps(project, job.get("steps"))
+        uses = job.get("uses")
+        if isinstance(uses, str) and uses.startswith("./") and (project / uses).is_file():
+            called = load(project / uses)
+            if isinstance(called, dict):
+                for inner in github_jobs(project, project / uses, called):
+                    commands += [Command(uses.line, command.text) for command in inner.commands]
+        jobs.append(
+            Job(
+                rel,
+                str(name),
+                job.line,
+                _environment(job.get("environment")),
+                _names(job.get("needs")),
+                str(job.get("if", "")),
+                commands,
+            )
+        )
+    return jobs
+
+
+def pipeline_graphs(project: Path) -> dict[str, list[Job]]:
+    """Every pipeline file's jobs; step templates are read where they are used, not on their own."""
+    ado = sorted({*project.glob(".pipelines/*.yml"), *project.glob("environment_setup/*.yml")})
+    loaded = {path: load(path) for path in ado}
+    used_as_template = {
+        (path.parent / str(match)).resolve()
+        for path in ado
+        for match in re.findall(r"^\s*-?\s*template:\s*(\S+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+    }
+    graphs: dict[str, list[Job]] = {}
+    for path, data in loaded.items():
+        if isinstance(data, dict) and path.resolve() not in used_as_template:
+            graphs[str(path.relative_to(project))] = ado_jobs(project, path, data)
+    for path in sorted(project.glob(".github/workflows/*.yml")):
+        data = load(path)
+        if isinstance(data, dict):
+            graphs[str(path.relative_to(project))] = github_jobs(project, path, data)
+    return graphs
+
+
+# --- effects and invariants ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Effect:
+    kind: str
+    target: str | None
+    production: bool
+    job: Job
+    line: int
+    index: int  # position of the command in its job, to order steps
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """One row: effects of `kind` (production ones only if `production_only`) must satisfy `rule`,
+    a predicate of this module (RULES), with `argument`; `message` is the finding."""
+
+    kind: str
+    rule: str
+    argument: str
+    message: str
+    production_only: bool = False
+
+
+TARGETED = ("deploy", "smoke-test", "traffic", "promote", "rollback")
+INVARIANTS: tuple[Invariant, ...] = (
+    *(Invariant(kind, "chosen-target", "", "touches {target}, which this project did not choose") for kind in TARGETED),
+    Invariant(
+        "smoke-test",
+        "after-same-target",
+        "deploy",
+        "smoke-tests {target}, but nothing before it deploys {target} (an earlier step or a job it depends on)",
+    ),
+    Invariant(
+        "traffic", "after-same-target", "deploy", "moves traffic on {target} before a job it depends on deploys it"
+    ),
+    Invariant("promote", "after-same-target", "traffic", "promotes on {target} before traffic moved there"),
+    *(
+        Invariant(
+            kind,
+            "gated",
+            "",
+            "changes production outside an approval-gated environment (runs in {environment})",
+            production_only=True,
+        )
+        for kind in ("deploy", "traffic", "promote", "iac-apply")
+    ),
+    *(
+        Invariant(
+            kind,
+            "after-staging",
+            "",
+            "changes production without depending on the staging job {argument}",
+            production_only=True,
+        )
+        for kind in ("deploy", "traffic", "promote")
+    ),
+    Invariant("rollback", "ungated", "", "rolls back in {environment}, behind the approval it is meant to undo"),
+    Invariant("rollback", "on-failure", "", "rolls back whatever happened: its condition must be failed() / failure()"),
+    Invariant(
+        "rollback",
+        "after-every-in-dependency",
+        "traffic",
+        "does not depend on job {argument}, so a failure there cannot trigger the rollback",
+    ),
+    Invariant(
+        "iac-apply",
+        "after-in-dependency",
+        "iac-plan",
+        "applies infrastructure without a plan/what-if job before it whose output a reviewer can see",
+    ),
+)
+# A chosen target must be deployed and smoke-tested by some pipeline: (effect kind, message).
+COVERAGE: tuple[tuple[str, str], ...] = (
+    ("deploy", "no pipeline deploys the chosen target {target}"),
+    ("smoke-test", "no pipeline smoke-tests the chosen target {target}"),
+)
+
+
+def _answers(project: Path) -> dict[str, Any]:
+    path = project / ".copier-answers.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return data if isinstance(data, dict) else {}
+
+
+def effects_of(jobs: list[Job], chosen: list[str]) -> list[Effect]:
+    return [
+        Effect(kind, target, production, job, command.line, index)
+        for job in jobs
+        for index, command in enumerate(job.commands)
+        for kind, target, production in traits.command_effects(command.text, chosen)
+    ]
+
+
+def _ancestors(jobs: dict[str, Job], name: str) -> set[str]:
+    seen: set[str] = set()
+    todo = list(jobs[name].needs) if name in jobs else []
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo += jobs[current].needs if current in jobs else []
+    return seen
+
+
+def _before(effect: Effect, other: Effect, ancestors: set[str]) -> bool:
+    return other.job.name in ancestors or (other.job is effect.job and other.index < effect.index)
+
+
+def _violation(
+    row: Invariant, effect: Effect, effects: list[Effect], jobs: dict[str, Job], chosen: list[str]
+) -> str | None:
+    """The argument of the message when `effect` breaks `row`, else None ("" for no argument)."""
+    ancestors = _ancestors(jobs, effect.job.name)
+    if row.rule == "chosen-target":
+        return "" if effect.target is not None and effect.target not in chosen else None
+    if row.rule == "after-same-target":
+        found = any(
+            other.kind == row.argument and other.target == effect.target and _before(effect, other, ancestors)
+            for other in effects
+        )
+        return None if found else ""
+    if row.rule == "after-in-dependency":
+        return None if any(o.kind == row.argument and o.job.name in ancestors for o in effects) else ""
+    if row.rule == "after-every-in-dependency":
+        missing = sorted(
+            {other.job.name for other in effects if other.kind == row.argument and other.target == effect.target}
+            - ancestors
+        )
+        return missing[0] if missing else None
+    if row.rule == "on-failure":
+        return None if re.search(r"\bfail(?:ed|ure)\(\)", effect.job.condition) else ""
+    if row.rule == "gated":
+        return None if effect.job.environment in traits.GATED_ENVIRONMENTS else ""
+    if row.rule == "ungated":
+        return "" if effect.job.environment in traits.GATED_ENVIRONMENTS else None
+    if row.rule == "after-staging":
+        staging = sorted(
+            {o.job.name for o in effects if o.kind == "smoke-test" and o.job.environment in traits.STAGING_ENVIRONMENTS}
+        )
+        missing = [name for name in staging if name not in ancestors and name != effect.job.name]
+        return missing[0] if missing else None
+    raise ValueError(f"unknown invariant rule {row.rule!r}")
+
+
+@reads(*PIPELINE_FILES)
+def check_behaviour(project: Path) -> list[Finding]:
+    answers = _answers(project)
+    chosen = list(answers.get("deployment_targets") or [])
+    findings: list[Finding] = []
+    seen: set[tuple[str, str | None]] = set()
+    cd_file = ".copier-answers.yml"
+    for file, job_list in pipeline_graphs(project).items():
+        jobs = {job.name: job for job in job_list}
+        effects = effects_of(job_list, chosen)
+        seen |= {(effect.kind, effect.target) for effect in effects}
+        if any(effect.kind == "deploy" for effect in effects) and cd_file == ".copier-answers.yml":
+            cd_file = file
+        for effect in effects:
+            for row in INVARIANTS:
+                if row.kind != effect.kind or (row.production_only and not effect.production):
+                    continue
+                argument = _violation(row, effect, effects, jobs, chosen)
+                if argument is not None:
+                    environment = effect.job.environment or "no environment"
+                    message = row.message.format(target=effect.target, environment=environment, argument=argument)
+                    findings.append(Finding(file, effect.line, f"job {effect.job.name}: {message}"))
+    for target in chosen:
+        for kind, message in COVERAGE:
+            if (kind, target) not in seen:
+                findings.append(Finding(cd_file, None, message.format(target=target)))
+    return sorted(set(findings), key=lambda finding: (finding.path, finding.line or 0, finding.message))
+
+
+CHECKS = [check_behaviour]

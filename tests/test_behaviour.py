@@ -1,0 +1,189 @@
+"""The behaviour model of the generated CI/CD (checks/behaviour.py): correct renderings have no
+finding, and each planted defect is named in one line with file and line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlops_scaffold import traits
+from mlops_scaffold.checks.behaviour import INVARIANTS, check_behaviour, pipeline_graphs
+
+BOTH_ENDPOINTS = {"deployment_targets": ["online_endpoint", "aks"], "canary_release": True}
+PLATFORMS = ("azure_devops", "github_actions")
+CD = {
+    "azure_devops": ".pipelines/diabetes_regression-cd.yml",
+    "github_actions": ".github/workflows/diabetes_regression-cd.yml",
+}
+
+
+def _iac(platform: str, iac: str) -> str:
+    if platform == "github_actions":
+        return ".github/workflows/iac-create-environment.yml"
+    return f"environment_setup/iac-create-environment-pipeline-{'tf' if iac == 'terraform' else 'arm'}.yml"
+
+
+def _edit(project: Path, relative: str, old: str, new: str, count: int = 1) -> None:
+    path = project / relative
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {relative}"
+    path.write_text(text.replace(old, new, count))
+
+
+def _line_of(project: Path, relative: str, needle: str) -> int:
+    lines = (project / relative).read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if needle in line)
+
+
+def _one(findings: list[Any], needle: str) -> str:
+    matching = [str(finding) for finding in findings if needle in finding.message]
+    assert len(matching) == 1, "\n".join(map(str, findings))
+    assert "\n" not in matching[0]
+    return matching[0]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        BOTH_ENDPOINTS,
+        {**BOTH_ENDPOINTS, "deployment_targets": ["aci", "webapp", "online_endpoint", "aks"], "iac": "terraform"},
+        {"deployment_targets": ["aks"], "canary_release": True},
+        {"deployment_targets": [], "batch_scoring": False, "iac": "terraform"},
+    ],
+    ids=["default", "both-endpoints-canary", "all-targets-tf", "aks-canary", "no-targets-tf"],
+)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_generated_pipelines_keep_the_invariants(render: Callable[..., Path], platform: str, answers: dict) -> None:
+    project = render(ci_platform=platform, **answers)
+    assert check_behaviour(project) == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_graph_reads_jobs_needs_and_template_commands(render: Callable[..., Path], platform: str) -> None:
+    graphs = pipeline_graphs(render(ci_platform=platform, **BOTH_ENDPOINTS))
+    jobs = {job.name.split(".")[-1]: job for job in graphs[CD[platform]]}
+    deploy_aks = next(job for name, job in jobs.items() if "aks" in name.lower() and "deploy" in name.lower())
+    # the command passed to ml-service-step-template.yml (ADO) or written in a run step (GitHub)
+    assert any("python -m ml_service.deploy.aks" in command.text for command in deploy_aks.commands)
+    assert deploy_aks.environment == "production" and deploy_aks.needs
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_smoke_test_of_a_target_nobody_deploys_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    """The defect of issue 13: canary on the managed endpoint, AKS smoke-tested but never deployed."""
+    project = render_copy(ci_platform=platform, **BOTH_ENDPOINTS)
+    lines = (project / CD[platform]).read_text().splitlines(keepends=True)
+    index = next(number for number, line in enumerate(lines) if "python -m ml_service.deploy.aks" in line)
+    del lines[index]  # the command alone: the step is left without effect
+    (project / CD[platform]).write_text("".join(lines))
+    smoke_line = _line_of(project, CD[platform], "smoke_test --target aks")
+    finding = _one(check_behaviour(project), "smoke-tests aks")
+    assert finding.startswith(f"{CD[platform]}:{smoke_line}: ")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_rollback_behind_the_approval_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, **BOTH_ENDPOINTS)
+    text = (project / CD[platform]).read_text()
+    rollback = text.rindex("environment: staging")
+    (project / CD[platform]).write_text(text[:rollback] + "environment: production" + text[rollback + 20 :])
+    finding = _one(check_behaviour(project), "behind the approval it is meant to undo")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], '--step rollback')}: ")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_rollback_that_a_failed_step_cannot_trigger_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, **BOTH_ENDPOINTS)
+    step = "      - Canary_50\n" if platform == "azure_devops" else "      - canary-50\n"
+    text = (project / CD[platform]).read_text()
+    last = text.rindex(step)  # in the rollback's list of dependencies
+    (project / CD[platform]).write_text(text[:last] + text[last + len(step) :])
+    finding = _one(check_behaviour(project), "so a failure there cannot trigger the rollback")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], '--step rollback')}: ")
+    assert "_50" in finding or "canary-50" in finding
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_production_deploy_outside_the_gated_environment_is_caught(
+    render_copy: Callable[..., Path], platform: str
+) -> None:
+    project = render_copy(ci_platform=platform, deployment_targets=["aci", "webapp"])
+    text = (project / CD[platform]).read_text()
+    webapp = text.index("Deploy to Azure App Service")
+    gate = text.index("environment: production", webapp - 600 if platform == "github_actions" else webapp)
+    (project / CD[platform]).write_text(text[:gate] + "environment: staging   " + text[gate + 23 :])
+    finding = _one(check_behaviour(project), "outside an approval-gated environment")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], 'ml_service.deploy.webapp')}: ")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_production_before_staging_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, deployment_targets=["aci", "webapp"])
+    if platform == "azure_devops":
+        _edit(project, CD[platform], "dependsOn: Deploy_ACI", "dependsOn: []")
+    else:
+        _edit(project, CD[platform], "      - model\n      - deploy-aci\n", "      - model\n")
+    finding = _one(check_behaviour(project), "without depending on the staging job")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], 'ml_service.deploy.webapp')}: ")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_an_unchosen_target_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, deployment_targets=["aci", "webapp"])
+    _edit(project, CD[platform], "--target webapp", "--target aks")
+    finding = _one(check_behaviour(project), "touches aks, which this project did not choose")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], '--target aks')}: ")
+
+
+@pytest.mark.parametrize("iac", ["arm", "terraform"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_apply_without_a_reviewed_plan_is_caught(render_copy: Callable[..., Path], platform: str, iac: str) -> None:
+    project = render_copy(ci_platform=platform, iac=iac)
+    pipeline = _iac(platform, iac)
+    if platform == "azure_devops":
+        _edit(project, pipeline, "    dependsOn: Plan\n", "    dependsOn: []\n")
+    else:
+        _edit(project, pipeline, "    needs: plan\n", "")
+    apply = "terraform apply -input" if iac == "terraform" else "az deployment group create"
+    finding = _one(check_behaviour(project), "without a plan/what-if job before it")
+    assert finding.startswith(f"{pipeline}:{_line_of(project, pipeline, apply)}: ")
+
+
+def test_a_chosen_target_nobody_deploys_is_caught(render_copy: Callable[..., Path]) -> None:
+    project = render_copy(ci_platform="azure_devops", deployment_targets=["aci", "webapp"])
+    text = (project / CD["azure_devops"]).read_text()
+    for needle in ("python -m ml_service.deploy.webapp", "--target webapp"):
+        text = "".join(line for line in text.splitlines(keepends=True) if needle not in line)
+    (project / CD["azure_devops"]).write_text(text)
+    findings = check_behaviour(project)
+    assert [str(finding) for finding in findings] == [
+        f"{CD['azure_devops']}: no pipeline deploys the chosen target webapp",
+        f"{CD['azure_devops']}: no pipeline smoke-tests the chosen target webapp",
+    ]
+
+
+def test_invariants_and_traits_are_data_over_known_effects() -> None:
+    rules = {
+        "chosen-target",
+        "after-same-target",
+        "after-in-dependency",
+        "after-every-in-dependency",
+        "on-failure",
+        "gated",
+        "ungated",
+        "after-staging",
+    }
+    for row in INVARIANTS:
+        assert row.kind in traits.EFFECT_KINDS and row.rule in rules, row
+        assert not row.argument or re.fullmatch(r"[a-z-]+", row.argument)
+    assert traits.command_effects("python -m ml_service.deploy.canary --model-json m.json --step 50", ["aks"]) == [
+        ("traffic", "aks", True)
+    ]
+    assert traits.command_effects("python -m ml_service.smoke_test --target online_endpoint", []) == [
+        ("smoke-test", "online_endpoint", False)
+    ]
