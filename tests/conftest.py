@@ -78,12 +78,13 @@ def render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path) ->
 
 
 @pytest.fixture(scope="session")
-def project_venv(render: Callable[..., Path]) -> Path:
-    """The shared venv with a generated project's requirements (Python 3.11, the default), built
-    once per requirements content; checks that run project code (the Azure ML dry run) use it."""
-    from mlops_scaffold.venvs import ensure_venv
+def project_venv(template_snapshot: Path) -> Path:
+    """The shared venv with every generated project's requirements (Python 3.11, the default),
+    built once per requirements content; checks that run project code (the Azure ML dry run) use it."""
+    from mlops_scaffold.venvs import ensure_venv, shared_requirements
 
-    venv = ensure_venv(CANONICAL_ANSWERS["python_version"], render() / "requirements.txt")
+    requirements = shared_requirements(template_snapshot / "template")
+    venv = ensure_venv(CANONICAL_ANSWERS["python_version"], requirements)
     os.environ["MLOPS_SCAFFOLD_PROJECT_PYTHON"] = str(venv / "bin" / "python")
     return venv
 

@@ -15,10 +15,17 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from mlops_scaffold.checks import aml, iac, ml, pipelines, rendering
+from mlops_scaffold.checks import aml, iac, leaks, ml, pipelines, rendering
 from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads
 
-ALL_CHECKS: tuple[Check, ...] = (*rendering.CHECKS, *ml.CHECKS, *pipelines.CHECKS, *iac.CHECKS, *aml.CHECKS)
+ALL_CHECKS: tuple[Check, ...] = (
+    *rendering.CHECKS,
+    *leaks.CHECKS,
+    *ml.CHECKS,
+    *pipelines.CHECKS,
+    *iac.CHECKS,
+    *aml.CHECKS,
+)
 
 
 @cache
