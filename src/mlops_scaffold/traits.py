@@ -116,7 +116,12 @@ def is_chosen(question: str, value: Any, answers: Mapping[str, Any]) -> bool:
 
 def unchosen_words(answers: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
     """Each word of an unchosen value that no chosen value also lists -> (question, value) it names."""
-    chosen = {word.lower() for (q, v), traits in TRAITS.items() if is_chosen(q, v, answers) for word in traits.vocabulary}
+    chosen = {
+        word.lower()
+        for (question, value), traits in TRAITS.items()
+        if is_chosen(question, value, answers)
+        for word in traits.vocabulary
+    }
     words: dict[str, tuple[str, Any]] = {}
     for (question, value), traits in TRAITS.items():
         if is_chosen(question, value, answers):
