@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from mlops_scaffold.checks import aml, iac, leaks, ml, pipelines, rendering
+from mlops_scaffold.checks import aml, docs, iac, leaks, ml, pipelines, rendering
 from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads
 
 ALL_CHECKS: tuple[Check, ...] = (
     *rendering.CHECKS,
     *leaks.CHECKS,
+    *docs.CHECKS,
     *ml.CHECKS,
     *pipelines.CHECKS,
     *iac.CHECKS,

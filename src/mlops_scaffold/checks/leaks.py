@@ -41,7 +41,7 @@ def unchosen_options(project: Path) -> list[Finding]:
     findings = []
 
     def report(relative: str, line: int | None, word: str) -> None:
-        if not _allowed(relative, word):
+        if line is None or not _allowed(relative, word):  # a file name is never allowed
             question, value = leaked[word.lower()]
             findings.append(Finding(relative, line, f"names {word!r}, of {question}={value!r}, which was not chosen"))
 
