@@ -30,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT / "src"), str(REPO_ROOT)]
 
 from mlops_scaffold.render import render_project  # noqa: E402
+from mlops_scaffold.venvs import shared_requirements  # noqa: E402
 from tests.project_venv import project_venv  # noqa: E402
 
 LOOP = ("copy", "train", "smoke-test")
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the raw results here")
     args = parser.parse_args(argv)
 
-    requirements = REPO_ROOT / "template" / "requirements.txt"
+    requirements = shared_requirements()
     start = time.perf_counter()
     venv = project_venv(requirements)
     print(f"shared venv {venv} ready in {time.perf_counter() - start:.1f} s (built once, then cached)")

@@ -86,13 +86,14 @@ def render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path) ->
 
 
 @pytest.fixture(scope="session")
-def project_venv(render: Callable[..., Path]) -> Path:
-    """The shared venv with a generated project's requirements (Python 3.11, the default), built
+def project_venv(template_snapshot: Path) -> Path:
+    """The shared venv with every generated project's requirements (Python 3.11, the default), built
     once per requirements content, on demand: only tests that ask for it (they run project code,
     e.g. the Azure ML dry run of `mlops-scaffold check`) wait for it; `make check` asks for none."""
-    from mlops_scaffold.venvs import ensure_venv
+    from mlops_scaffold.venvs import ensure_venv, shared_requirements
 
-    venv = ensure_venv(CANONICAL_ANSWERS["python_version"], render() / "requirements.txt")
+    requirements = shared_requirements(template_snapshot / "template")
+    venv = ensure_venv(CANONICAL_ANSWERS["python_version"], requirements)
     os.environ["MLOPS_SCAFFOLD_PROJECT_PYTHON"] = str(venv / "bin" / "python")
     return venv
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 from mlops_scaffold.render import CHECKOUT_ROOT, render_project
-from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv, find_python
+from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv, find_python, shared_requirements
 
 DEMO_DIR = CHECKOUT_ROOT / "build" / "demo"
 STEPS = ("install", "train", "smoke-test", "batch-score")
@@ -50,7 +50,7 @@ def run_demo(dest: Path = DEMO_DIR) -> dict:
     print(f"==> rendering the default project into {dest} (Python {version})", flush=True)
     render_project(dest, {"python_version": version}, vcs_ref="HEAD")
     print("==> preparing the project's virtual environment (shared and cached; built with uv the first time)", flush=True)
-    venv = ensure_venv(version, dest / "requirements.txt")
+    venv = ensure_venv(version, shared_requirements())
     logs = dest / "outputs" / "demo-logs"
     logs.mkdir(parents=True, exist_ok=True)
     seconds = {}

@@ -1,8 +1,10 @@
 """Shared, cached virtual environments for running generated projects.
 
-Every generated project of one Python version installs the same pinned requirements, so one
-venv per (Python version, requirements content) serves them all: the generated Makefile takes
-`VENV=<path>`. Creation is guarded by a file lock, so parallel test workers build it once.
+Generated projects pin the same packages, except the few an option adds (databricks-sdk for R on
+Databricks). One venv per Python version holds the superset (`shared_requirements`), so it serves
+every combination: the generated Makefile takes `VENV=<path>`, and its `make install` is a no-op
+when the venv holds every line of the project's requirements.txt. Creation is guarded by a file
+lock, so parallel test workers build it once.
 uv builds them when it is installed (it comes with this package's dev extras): seconds instead
 of the minutes pip takes; pip remains the fallback.
 """
@@ -74,6 +76,31 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# The answers whose requirements.txt pins every optional package.
+SUPERSET_ANSWERS = {"r_training": "databricks"}
+
+
+def shared_requirements(template_dir: Path = CHECKOUT_ROOT / "template", cache_root: Path | None = None) -> Path:
+    """requirements.txt as the template renders it for SUPERSET_ANSWERS, written under the cache."""
+    cache_root = cache_root or CACHE_ROOT
+    import jinja2
+
+    from mlops_scaffold.manifest import render_context
+    from mlops_scaffold.options import resolve_answers
+
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    source = (template_dir / "requirements.txt.jinja").read_text(encoding="utf-8")
+    text = environment.from_string(source).render(render_context(resolve_answers(SUPERSET_ANSWERS)))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = cache_root / "venvs" / f"requirements-{digest}.txt"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")  # atomic for parallel writers
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    return path
+
+
 def ensure_venv(
     python_version: str,
     requirements: Path,
@@ -87,7 +114,7 @@ def ensure_venv(
     digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
     venv = cache_root / "venvs" / f"py{python_version}-{digest}"
     say = progress or (lambda message: print(message, file=sys.stderr, flush=True))
-    # The generated Makefile's `make install` is a no-op when this copy equals requirements.txt.
+    # The generated Makefile's `make install` is a no-op when this copy holds every line of requirements.txt.
     ready = venv / ".requirements.txt"
     lock = cache_root / "venvs" / f".py{python_version}-{digest}.lock"
     if not ready.is_file():

@@ -6,7 +6,7 @@
 #   az devops configure --defaults organization=https://dev.azure.com/<org> project=<project>
 #   ./environment_setup/create-variable-group.sh
 #
-# An environment variable of the same name overrides an answer (DB_CLUSTER_ID=0123-456789-abcde123 ...).
+# An environment variable of the same name overrides an answer (LOCATION=westeurope ...).
 # Empty values are skipped with a reminder; secret variables are read only from the environment.
 set -euo pipefail
 

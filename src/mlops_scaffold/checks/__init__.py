@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from mlops_scaffold.checks import aml, answers, behaviour, exposure, iac, iac_schema, identity, ml, pipelines, rendering
+from mlops_scaffold.checks import aml, answers, behaviour, docs, exposure, iac, iac_schema, identity, leaks, ml, pipelines, rendering
 from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads, uses
 from mlops_scaffold.checks.tools import tool_version
 
@@ -29,6 +29,8 @@ ALL_CHECKS: tuple[Check, ...] = (
     *exposure.CHECKS,
     *identity.CHECKS,
     *behaviour.CHECKS,
+    *docs.CHECKS,
+    *leaks.CHECKS,
     *aml.CHECKS,
 )
 

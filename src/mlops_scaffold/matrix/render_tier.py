@@ -141,7 +141,7 @@ def project_python(template_dir: Path, venv_cache: Path | None = None) -> str:
     versions = [str(question.default)] + [str(choice) for choice in question.choices if choice != question.default]
     version = next((v for v in versions if _has_python(v)), versions[0])  # versions[0]: its error says what to install
     print(f"project venv: Python {version} with the generated requirements (built once, cached)", file=sys.stderr)
-    venv = ensure_venv(version, template_dir / "template" / "requirements.txt", venv_cache)
+    venv = ensure_venv(version, shared_requirements(template_dir / "template", venv_cache), venv_cache)
     return str(venv / "bin" / "python")
 
 

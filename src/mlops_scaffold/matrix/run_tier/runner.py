@@ -26,7 +26,7 @@ from mlops_scaffold.matrix.combinations import Combination, full_answers
 from mlops_scaffold.matrix.run_tier import index as run_index
 from mlops_scaffold.matrix.run_tier.units import Unit, units_for
 from mlops_scaffold.render import render_project
-from mlops_scaffold.venvs import ensure_venv
+from mlops_scaffold.venvs import ensure_venv, shared_requirements
 
 RECORDER = Path(__file__).with_name("_mlops_scaffold_recorder.py")
 RUN_TIMEOUT = 20 * 60
@@ -184,7 +184,7 @@ class RunTier:
     def venv(self, python_version: str) -> Path:
         with self.render_lock:
             if python_version not in self.venvs:
-                venv = ensure_venv(python_version, self.template_dir / "template" / "requirements.txt", self.venv_cache)
+                venv = ensure_venv(python_version, shared_requirements(self.template_dir / "template", self.venv_cache), self.venv_cache)
                 install_recorder(venv)
                 self.venvs[python_version] = venv
                 self.fingerprints[python_version] = environment_fingerprint(python_version)

@@ -1,0 +1,146 @@
+"""The leak check (no unchosen option in a rendering) and the docs check (docs match the code):
+planted defects, and the defects of issue 13 they found, each fixed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mlops_scaffold.checks import docs, leaks
+from mlops_scaffold.traits import TRAITS, unchosen_words
+
+
+def findings(project: Path, module) -> list[str]:
+    return [str(finding) for check in module.CHECKS for finding in check(project)]
+
+
+def test_every_value_declares_a_vocabulary() -> None:
+    assert all(traits.vocabulary for traits in TRAITS.values())
+    shared = unchosen_words({"deployment_targets": ["webapp"], "r_training": "aml"})
+    assert "scoring-image" not in shared  # ACI's word, but App Service (chosen) lists it too
+    assert "rscript" not in shared and "databricks" in shared
+
+
+def test_planted_unchosen_target_word_is_named_with_file_and_line(render_copy: Callable[..., Path]) -> None:
+    project = render_copy(deployment_targets=["online_endpoint", "aks"])
+    assert findings(project, leaks) == []
+    doc = project / "docs" / "getting_started.md"
+    lines = doc.read_text().splitlines()
+    lines.insert(2, "Then restart the Azure Container Instances group.")
+    doc.write_text("\n".join(lines) + "\n")
+    assert findings(project, leaks) == [
+        "docs/getting_started.md:3: names 'Azure Container Instances', of deployment_targets='aci', "
+        "which was not chosen"
+    ]
+
+
+def test_a_file_named_for_an_unchosen_value_is_named(render_copy: Callable[..., Path]) -> None:
+    project = render_copy(deployment_targets=["aci"])
+    (project / "ml_service" / "deploy" / "webapp.py").write_text('"""Deploy."""\n')
+    assert findings(project, leaks) == [
+        "ml_service/deploy/webapp.py: names 'webapp', of deployment_targets='webapp', which was not chosen"
+    ]
+
+
+def test_requirements_pin_databricks_sdk_only_for_r_on_databricks(render: Callable[..., Path]) -> None:
+    # Issue 13: databricks-sdk was in requirements.txt with r_training=none.
+    assert "databricks-sdk" not in (render(r_training="none") / "requirements.txt").read_text()
+    assert "databricks-sdk" not in (render(r_training="aml") / "requirements.txt").read_text()
+    assert "databricks-sdk==" in (render(r_training="databricks") / "requirements.txt").read_text()
+
+
+def test_shared_venv_requirements_hold_every_rendering(render: Callable[..., Path], template_snapshot: Path) -> None:
+    from mlops_scaffold.venvs import shared_requirements
+
+    superset = set(shared_requirements(template_snapshot / "template").read_text().splitlines())
+    for r_training in ("none", "aml", "databricks"):
+        assert set((render(r_training=r_training) / "requirements.txt").read_text().splitlines()) <= superset
+
+
+def test_ml_service_readme_names_only_the_chosen_targets(render: Callable[..., Path]) -> None:
+    # Issue 13: it documented ACI / Web App modules that do not exist with [online_endpoint, aks].
+    project = render(deployment_targets=["online_endpoint", "aks"], canary_release=True, r_training="none")
+    assert findings(project, leaks) == []
+    text = (project / "ml_service" / "README.md").read_text()
+    assert "ml_service.deploy.aks" in text and "ml_service.deploy.online_endpoint" in text
+    assert "ACI" not in text and "App Service" not in text and "Databricks" not in text
+
+
+def test_checkov_config_skips_only_rendered_resources(render: Callable[..., Path]) -> None:
+    # Issue 13: .checkov.yaml carried skips for AKS, App Service and Databricks resources not rendered.
+    from mlops_scaffold.checks.iac import checkov_skips
+
+    only_aci = checkov_skips((render(deployment_targets=["aci"], r_training="none") / ".checkov.yaml").read_text())
+    every = checkov_skips(
+        (render(deployment_targets=["aks", "webapp"], r_training="databricks") / ".checkov.yaml").read_text()
+    )
+    for check_id in ("CKV_AZURE_6", "CKV_AZURE_222", "CKV_AZURE_158", "CKV2_AZURE_48", "CKV_AZURE_88"):
+        assert check_id not in only_aci and check_id in every
+
+
+def test_planted_missing_make_target_is_named_with_file_and_line(render_copy: Callable[..., Path]) -> None:
+    project = render_copy()
+    assert findings(project, docs) == []
+    doc = project / "docs" / "local_loop.md"
+    doc.write_text(doc.read_text() + "\nThen run `make deploy-everything`.\n")
+    line = len(doc.read_text().splitlines())
+    expected = f"docs/local_loop.md:{line}: names `make deploy-everything`, not a Makefile target"
+    assert findings(project, docs) == [expected]
+
+
+def test_planted_missing_module_and_path_are_named(render_copy: Callable[..., Path]) -> None:
+    project = render_copy()
+    doc = project / "README.md"
+    planted = "\nRun `python -m ml_service.deploy.nowhere`.\n\nSee `environment_setup/nothing.sh`.\n"
+    doc.write_text(doc.read_text() + planted)
+    lines = len(doc.read_text().splitlines())
+    assert findings(project, docs) == [
+        f"README.md:{lines - 2}: names `python -m ml_service.deploy.nowhere`, which does not exist",
+        f"README.md:{lines}: names the path environment_setup/nothing.sh, which does not exist",
+    ]
+
+
+def test_pipeline_identity_can_create_the_role_assignments(render: Callable[..., Path]) -> None:
+    # Issue 13: getting_started gave the pipeline identity only Contributor.
+    for ci_platform in ("azure_devops", "github_actions"):
+        project = render(ci_platform=ci_platform)
+        assert findings(project, docs) == []
+        text = " ".join((project / "docs" / "getting_started.md").read_text().split())
+        assert "Role Based Access Control Administrator" in text
+
+
+def test_planted_contributor_only_identity_is_named(render_copy: Callable[..., Path]) -> None:
+    project = render_copy(ci_platform="github_actions")
+    doc = project / "docs" / "getting_started.md"
+    text = doc.read_text()
+    planted = '--role "Role Based Access Control Administrator"'
+    doc.write_text(text.replace(planted, "--role Reader").replace("**Role Based Access Control Administrator**", "x"))
+    found = findings(project, docs)
+    assert len(found) == 1 and found[0].startswith("docs/getting_started.md:")
+    assert "without Owner or Role Based Access Control Administrator" in found[0]
+
+
+@pytest.mark.parametrize("iac", ["arm", "terraform"])
+def test_aks_is_not_attached_by_hand(render_copy: Callable[..., Path], iac: str) -> None:
+    # Issue 13: getting_started told users to attach the AKS cluster that the IaC already attaches.
+    if True:
+        project = render_copy(deployment_targets=["aks"], iac=iac)
+        assert findings(project, docs) == []
+        doc = project / "docs" / "getting_started.md"
+        doc.write_text(doc.read_text() + "\n```bash\naz k8s-extension create --name azureml\n```\n")
+        line = len(doc.read_text().splitlines()) - 1
+        assert findings(project, docs) == [
+            f"docs/getting_started.md:{line}: asks to run `az k8s-extension create`, "
+            "but the IaC already creates the Azure ML extension"
+        ]
+
+
+def test_a_role_the_iac_never_assigns_is_named(render_copy: Callable[..., Path]) -> None:
+    project = render_copy(deployment_targets=[])
+    doc = project / "docs" / "local_loop.md"
+    doc.write_text(doc.read_text() + "\nThe scoring identity holds AcrPull.\n")
+    line = len(doc.read_text().splitlines())
+    expected = f"docs/local_loop.md:{line}: names the role AcrPull, which the IaC assigns to no one"
+    assert findings(project, docs) == [expected]
