@@ -49,7 +49,7 @@ def run_demo(dest: Path = DEMO_DIR) -> dict:
     version = _python_version()
     print(f"==> rendering the default project into {dest} (Python {version})", flush=True)
     render_project(dest, {"python_version": version}, vcs_ref="HEAD")
-    print("==> preparing the project's virtual environment (shared and cached; built with uv the first time)", flush=True)
+    print("==> preparing the project's virtual environment (shared, cached; uv builds it once)", flush=True)
     venv = ensure_venv(version, shared_requirements())
     logs = dest / "outputs" / "demo-logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,20 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from mlops_scaffold.checks import aml, answers, behaviour, docs, exposure, iac, iac_schema, identity, leaks, ml, pipelines, rendering
+from mlops_scaffold.checks import (
+    aml,
+    answers,
+    behaviour,
+    docs,
+    exposure,
+    iac,
+    iac_schema,
+    identity,
+    leaks,
+    ml,
+    pipelines,
+    rendering,
+)
 from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads, uses
 from mlops_scaffold.checks.tools import tool_version
 

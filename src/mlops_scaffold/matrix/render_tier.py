@@ -36,7 +36,7 @@ from mlops_scaffold.matrix.run_tier.index import content_index
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 from mlops_scaffold.project_files import iter_files
 from mlops_scaffold.render import CHECKOUT_ROOT, render_project
-from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv, find_python
+from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv, find_python, shared_requirements
 
 
 def snapshot_template(source: Path, dest: Path) -> Path:
