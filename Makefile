@@ -37,8 +37,8 @@ $(CHECKOV):
 test: install $(CHECKOV) ## the whole test suite (render and run tiers), in parallel
 	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
 
-check: install ## the fast tier: unit tests, pairwise renderings and their checks, no project venv (< 3 min)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(FAST_TIER)
+check: install $(CHECKOV) ## the fast tier: unit tests, pairwise renderings and their checks, no project venv (< 3 min)
+	CHECKOV_BIN=$(abspath $(CHECKOV)) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(FAST_TIER)
 
 check-lowest-copier: ## the fast tier on the lowest supported copier, in its own venv (.cache/venv-copier-*)
 	$(MAKE) install VENV=$(LOWEST_VENV)
