@@ -52,12 +52,14 @@ $(AZURERM_SCHEMA_STAMP): | $(STAMP)
 
 azurerm-schema: $(AZURERM_SCHEMA_STAMP) ## install the azurerm provider schema the IaC schema check reads
 
-test: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the whole test suite (render and run tiers), in parallel
-	CHECKOV_BIN=$(abspath $(CHECKOV)) MLOPS_SCAFFOLD_AZURERM_VENV=$(abspath $(AZURERM_SCHEMA_VENV)) \
-	  $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+# The checks' external tools, for the tests.
+TOOLS_ENV = CHECKOV_BIN=$(abspath $(CHECKOV)) MLOPS_SCAFFOLD_AZURERM_VENV=$(abspath $(AZURERM_SCHEMA_VENV))
 
-check: install ## the fast tier: unit tests, pairwise renderings and their checks, no project venv (< 3 min)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(FAST_TIER)
+test: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the whole test suite (render and run tiers), in parallel
+	$(TOOLS_ENV) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+
+check: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the fast tier: unit tests, pairwise renderings and their checks, no project venv
+	$(TOOLS_ENV) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(FAST_TIER)
 
 check-lowest-copier: ## the fast tier on the lowest supported copier, in its own venv (.cache/venv-copier-*)
 	$(MAKE) install VENV=$(LOWEST_VENV)
@@ -83,7 +85,7 @@ matrix: install ## render, check and run every valid combination (MATRIX_ARGS="-
 
 bench-matrix: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## time the render and run tiers over every combination (cold caches)
 	rm -rf build/bench-cache build/bench-run-cache
-	CHECKOV_BIN=$(abspath $(CHECKOV)) MLOPS_SCAFFOLD_AZURERM_VENV=$(abspath $(AZURERM_SCHEMA_VENV)) $(BIN)/mlops-scaffold matrix --run --cache-dir build/bench-cache \
+	$(TOOLS_ENV) $(BIN)/mlops-scaffold matrix --run --cache-dir build/bench-cache \
 	  --run-cache-dir build/bench-run-cache --report build/bench-matrix.json
 
 bench-local-loop: install ## seconds from copier copy to a passing smoke test (median of 3)
