@@ -80,8 +80,8 @@ copier-yml: install ## regenerate copier.yml from the options model
 examples: install ## re-render examples/diabetes_regression from the working tree
 	$(BIN)/python -m mlops_scaffold.examples
 
-matrix: install ## render, check and run every valid combination (MATRIX_ARGS="--shard 1/4": one part)
-	$(BIN)/mlops-scaffold matrix --run $(MATRIX_ARGS)
+matrix: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## render, check and run every valid combination (MATRIX_ARGS="--shard 1/4": one part)
+	$(TOOLS_ENV) $(BIN)/mlops-scaffold matrix --run $(MATRIX_ARGS)
 
 bench-matrix: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## time the render and run tiers over every combination (cold caches)
 	rm -rf build/bench-cache build/bench-run-cache
