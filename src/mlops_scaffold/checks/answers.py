@@ -19,6 +19,7 @@ from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answer
 # YAML scalar of one of them can be nothing but that string, so it may be composed into names.
 IDENTIFIER_ANSWERS = frozenset({"sample_name", "base_name", "location", "python_version"})
 YAML_SUFFIXES = (".yml", ".yaml")
+STRUCTURED_SUFFIXES = (*YAML_SUFFIXES, ".json", ".toml", ".tf", ".tfvars", ".sh")
 
 
 def text_answers(project: Path) -> dict[str, str]:
@@ -73,8 +74,8 @@ def _injected_lines(project: Path, answers: dict[str, str]) -> list[Finding]:
     if not any(tails.values()):
         return findings
     for path in iter_files(project):
-        if path.name == ANSWERS_FILE:
-            continue
+        if path.name == ANSWERS_FILE or path.suffix not in STRUCTURED_SUFFIXES:
+            continue  # only the files @reads declares, so a cached result stays true
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (UnicodeDecodeError, OSError):
