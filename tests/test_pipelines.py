@@ -259,7 +259,7 @@ def test_dead_documentation_is_caught(render_copy: Callable[..., Path]) -> None:
 def test_shell_problems_are_caught(render_copy: Callable[..., Path]) -> None:
     project = render_checked(render_copy)
     script = project / "environment_setup" / "create-variable-group.sh"
-    line = _insert_after(script, 'group="', 'echo "$never_assigned"')
+    line = _insert_after(script, "group=", 'echo "$never_assigned"')
     finding = _only_finding(project)
     assert (finding.path, finding.line) == ("environment_setup/create-variable-group.sh", line)
     assert "SC2154" in finding.message

@@ -19,6 +19,7 @@ from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answer
 # YAML scalar of one of them can be nothing but that string, so it may be composed into names.
 IDENTIFIER_ANSWERS = frozenset({"sample_name", "base_name", "location", "python_version"})
 YAML_SUFFIXES = (".yml", ".yaml")
+STRUCTURED_SUFFIXES = (*YAML_SUFFIXES, ".json", ".toml", ".tf", ".tfvars", ".sh")
 
 
 def text_answers(project: Path) -> dict[str, str]:
@@ -58,6 +59,32 @@ def _yaml_findings(project: Path, path: Path, quoted: dict[str, str]) -> list[Fi
                             f"the answer {name} is a plain YAML scalar: quote it with yaml_str (jinja/escape.jinja)",
                         )
                     )
+    return findings
+
+
+def _injected_lines(project: Path, answers: dict[str, str]) -> list[Finding]:
+    """Lines an answer with a line break wrote at the start of a line (a project rendered before
+    answers were refused for control characters): each is named with the answer it came from."""
+    tails = {
+        name: [line.strip() for line in value.splitlines()[1:] if line.strip()]
+        for name, value in answers.items()
+        if len(value.splitlines()) > 1
+    }
+    findings = []
+    if not any(tails.values()):
+        return findings
+    for path in iter_files(project):
+        if path.name == ANSWERS_FILE or path.suffix not in STRUCTURED_SUFFIXES:
+            continue  # only the files @reads declares, so a cached result stays true
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (UnicodeDecodeError, OSError):
+            continue
+        for number, line in enumerate(lines, start=1):
+            for name, injected in tails.items():
+                if any(line.strip().startswith(tail) for tail in injected):
+                    message = f"line injected by the answer {name}: {line.strip()!r}"
+                    findings.append(Finding(_relative(project, path), number, message))
     return findings
 
 
@@ -114,13 +141,14 @@ def _plain_is_itself(value: str) -> bool:
 
 @reads("**/*.yml", "**/*.yaml", "**/*.json", "**/*.toml", "**/*.tf", "**/*.tfvars", "**/*.sh", ANSWERS_FILE)
 def answers_escaped(project: Path) -> list[Finding]:
-    """Every YAML, JSON, TOML, HCL and shell file parses, and no YAML plain scalar is an answer."""
+    """Every YAML, JSON, TOML, HCL and shell file parses, no YAML plain scalar is an answer, and no
+    line starts with what followed a line break in an answer."""
     quoted = {
         name: value
         for name, value in text_answers(project).items()
         if name not in IDENTIFIER_ANSWERS and _plain_is_itself(value)
     }
-    findings: list[Finding] = []
+    findings: list[Finding] = _injected_lines(project, text_answers(project))
     for path in iter_files(project):
         if path.name == ANSWERS_FILE:
             continue  # copier writes it with its own YAML dumper

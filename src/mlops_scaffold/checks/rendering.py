@@ -19,12 +19,21 @@ _JINJA_MARKER = re.compile(r"(?<!\$)\{\{|\{%")
 
 
 def leftover_jinja(project: Path) -> list[Finding]:
+    from mlops_scaffold.checks.answers import text_answers
+
+    # An answer may itself hold `{{` (a project called "A {{ b }}"): that is data, not a leftover.
+    # Raw, and as the JSON/YAML/TOML/HCL helpers escape it (jinja/escape.jinja).
+    forms = {form for value in text_answers(project).values() for form in (value, json.dumps(value)[1:-1])}
+    forms |= {json.dumps(value, ensure_ascii=False)[1:-1] for value in text_answers(project).values()}
+    answers = sorted(forms, key=len, reverse=True)
     findings = []
     for path in iter_files(project):
         text = read_text(path)
         if text is None:
             continue
         for number, line in enumerate(text.splitlines(), start=1):
+            for answer in answers:
+                line = line.replace(answer, "")
             if _JINJA_MARKER.search(line):
                 findings.append(Finding(str(path.relative_to(project)), number, "leftover Jinja marker"))
     return findings
