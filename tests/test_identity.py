@@ -74,13 +74,21 @@ def test_the_model_reads_the_grants_it_checks(identity_render) -> None:
         combo = {"iac": flavour, "deployment_targets": ["aci", "aks", "webapp"], "batch_scoring": True}
         project = identity_render(combo)
         granted = identity.arm_grants(project) or identity.terraform_grants(project)
+        # Terraform gives the training cluster an identity of its own (ARM leaves it the workspace's)
+        training = {
+            ("training_cluster", "registry", "AcrPull"),
+            ("training_cluster", "key_vault", "Key Vault Secrets User"),
+        }
         assert set(granted.assignments) == {
             ("workspace", "key_vault", "Key Vault Administrator"),
             ("aks", "registry", "AcrPull"),
             ("webapp", "registry", "AcrPull"),
             ("aci_identity", "registry", "AcrPull"),
+            ("scoring_cluster", "registry", "AcrPull"),
+            ("scoring_cluster", "key_vault", "Key Vault Secrets User"),
             ("scoring_cluster", "scoring_storage", "Storage Blob Data Contributor"),
             ("ci_identity", "scoring_storage", "Storage Blob Data Contributor"),
+            *(training if flavour == "terraform" else ()),
         }, flavour
         assert {"scoring_cluster", "aks", "webapp", "workspace"} <= granted.with_identity
 
@@ -184,6 +192,17 @@ def test_terraform_dropped_acr_pull_is_named(render_copy) -> None:
     assert _only(project) == (
         f"{relative}:{line}: ACI identity -> container registry: needs AcrPull to pull the scoring image into the "
         "container group; no role assignment grants it"
+    )
+
+
+def test_terraform_training_cluster_with_its_own_identity_needs_acr_pull(render_copy) -> None:
+    project = render_copy(iac="terraform")
+    _drop_tf_block(project, 'resource "azurerm_role_assignment" "training_cluster_acr_pull"')
+    relative = f"{TF_DIR}/main.tf"
+    line = _line(project, relative, 'resource "azurerm_machine_learning_compute_cluster" "train"')
+    assert _only(project) == (
+        f"{relative}:{line}: training cluster -> container registry: needs AcrPull to pull the training "
+        "environment image; no role assignment grants it"
     )
 
 
