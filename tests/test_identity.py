@@ -147,7 +147,7 @@ def _only(project: Path) -> str:
 
 def test_arm_dropped_scoring_cluster_role_assignment_is_named(render_copy) -> None:
     project = render_copy(iac="arm", batch_scoring=True)
-    _drop_arm_resource(project, "scoringClusterName')), '2024-10-01', 'full').identity.principalId")
+    _drop_arm_resource(project, "parameters('scoringClusterName')), variables('storageBlobDataContributorRoleId'))")
     line = _line(project, ARM_TEMPLATE, "parameters('scoringClusterName'))]\"")
     assert _only(project).startswith(
         f"{ARM_TEMPLATE}:{line}: scoring cluster -> scoring storage account: needs Storage Blob Data Contributor"
@@ -215,7 +215,14 @@ def test_terraform_scoring_cluster_without_identity_is_named(render_copy) -> Non
     without = block.replace('\n\n  identity {\n    type = "SystemAssigned"\n  }', "")
     assert without != block
     main.write_text(text.replace(block, without))
-    assert _only(project).endswith("the scoring cluster has no managed identity")
+    findings = [str(finding) for finding in run_checks(project, identity.CHECKS)]
+    # every grant to it is void: one line per need, each saying why
+    assert sorted(finding.split(": ", 1)[1].split(" to ")[0] for finding in findings) == [
+        "scoring cluster -> Key Vault: needs Key Vault Secrets User",
+        "scoring cluster -> container registry: needs AcrPull",
+        "scoring cluster -> scoring storage account: needs Storage Blob Data Contributor",
+    ]
+    assert all(finding.endswith("the scoring cluster has no managed identity") for finding in findings)
 
 
 def test_code_that_runs_batch_scoring_elsewhere_needs_that_compute_granted(render_copy) -> None:
