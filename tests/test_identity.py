@@ -74,13 +74,21 @@ def test_the_model_reads_the_grants_it_checks(identity_render) -> None:
         combo = {"iac": flavour, "deployment_targets": ["aci", "aks", "webapp"], "batch_scoring": True}
         project = identity_render(combo)
         granted = identity.arm_grants(project) or identity.terraform_grants(project)
+        # Terraform gives the training cluster an identity of its own (ARM leaves it the workspace's)
+        training = {
+            ("training_cluster", "registry", "AcrPull"),
+            ("training_cluster", "key_vault", "Key Vault Secrets User"),
+        }
         assert set(granted.assignments) == {
             ("workspace", "key_vault", "Key Vault Administrator"),
             ("aks", "registry", "AcrPull"),
             ("webapp", "registry", "AcrPull"),
             ("aci_identity", "registry", "AcrPull"),
+            ("scoring_cluster", "registry", "AcrPull"),
+            ("scoring_cluster", "key_vault", "Key Vault Secrets User"),
             ("scoring_cluster", "scoring_storage", "Storage Blob Data Contributor"),
             ("ci_identity", "scoring_storage", "Storage Blob Data Contributor"),
+            *(training if flavour == "terraform" else ()),
         }, flavour
         assert {"scoring_cluster", "aks", "webapp", "workspace"} <= granted.with_identity
 
@@ -139,7 +147,7 @@ def _only(project: Path) -> str:
 
 def test_arm_dropped_scoring_cluster_role_assignment_is_named(render_copy) -> None:
     project = render_copy(iac="arm", batch_scoring=True)
-    _drop_arm_resource(project, "scoringClusterName')), '2024-10-01', 'full').identity.principalId")
+    _drop_arm_resource(project, "parameters('scoringClusterName')), variables('storageBlobDataContributorRoleId'))")
     line = _line(project, ARM_TEMPLATE, "parameters('scoringClusterName'))]\"")
     assert _only(project).startswith(
         f"{ARM_TEMPLATE}:{line}: scoring cluster -> scoring storage account: needs Storage Blob Data Contributor"
@@ -187,6 +195,17 @@ def test_terraform_dropped_acr_pull_is_named(render_copy) -> None:
     )
 
 
+def test_terraform_training_cluster_with_its_own_identity_needs_acr_pull(render_copy) -> None:
+    project = render_copy(iac="terraform")
+    _drop_tf_block(project, 'resource "azurerm_role_assignment" "training_cluster_acr_pull"')
+    relative = f"{TF_DIR}/main.tf"
+    line = _line(project, relative, 'resource "azurerm_machine_learning_compute_cluster" "train"')
+    assert _only(project) == (
+        f"{relative}:{line}: training cluster -> container registry: needs AcrPull to pull the training "
+        "environment image; no role assignment grants it"
+    )
+
+
 def test_terraform_scoring_cluster_without_identity_is_named(render_copy) -> None:
     project = render_copy(iac="terraform", batch_scoring=True)
     main = project / TF_DIR / "main.tf"
@@ -196,7 +215,14 @@ def test_terraform_scoring_cluster_without_identity_is_named(render_copy) -> Non
     without = block.replace('\n\n  identity {\n    type = "SystemAssigned"\n  }', "")
     assert without != block
     main.write_text(text.replace(block, without))
-    assert _only(project).endswith("the scoring cluster has no managed identity")
+    findings = [str(finding) for finding in run_checks(project, identity.CHECKS)]
+    # every grant to it is void: one line per need, each saying why
+    assert sorted(finding.split(": ", 1)[1].split(" to ")[0] for finding in findings) == [
+        "scoring cluster -> Key Vault: needs Key Vault Secrets User",
+        "scoring cluster -> container registry: needs AcrPull",
+        "scoring cluster -> scoring storage account: needs Storage Blob Data Contributor",
+    ]
+    assert all(finding.endswith("the scoring cluster has no managed identity") for finding in findings)
 
 
 def test_code_that_runs_batch_scoring_elsewhere_needs_that_compute_granted(render_copy) -> None:

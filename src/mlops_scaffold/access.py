@@ -47,6 +47,9 @@ class Need:
     # Granted by Azure itself, not by the IaC (e.g. Azure ML gives a managed online endpoint's
     # system-assigned identity AcrPull and blob read on the workspace's registry and storage).
     by_platform: bool = False
+    # Needed only when the IaC gives the principal an identity of its own: an Azure ML cluster
+    # without one pulls images and reads datastore secrets with the workspace's identity.
+    if_own_identity: bool = False
 
 
 _COMPUTE = "Microsoft.MachineLearningServices/workspaces/computes"
@@ -155,6 +158,22 @@ NEEDS: tuple[Need, ...] = (
         "read the model files",
         _ONLINE,
         by_platform=True,
+    ),
+    Need("training_cluster", "registry", "AcrPull", "pull the training environment image", if_own_identity=True),
+    Need(
+        "training_cluster",
+        "key_vault",
+        "Key Vault Secrets User",
+        "read the credentials of the workspace's datastores",
+        if_own_identity=True,
+    ),
+    Need("scoring_cluster", "registry", "AcrPull", "pull the scoring environment image", _BATCH),
+    Need(
+        "scoring_cluster",
+        "key_vault",
+        "Key Vault Secrets User",
+        "read the credentials of the workspace's datastores (the model files)",
+        _BATCH,
     ),
     Need(
         "scoring_cluster",

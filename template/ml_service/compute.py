@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from azure.ai.ml.entities import AmlCompute, IdentityConfiguration
+from azure.ai.ml.entities import AmlCompute
 from azure.core.exceptions import ResourceNotFoundError
 
 from ml_service.settings import ClusterSettings
@@ -25,8 +25,6 @@ def cluster(settings: ClusterSettings) -> AmlCompute:
         max_instances=settings.max_nodes,
         tier=settings.priority,
         idle_time_before_scale_down=IDLE_SECONDS_BEFORE_SCALE_DOWN,
-        # Jobs read identity-based datastores with the cluster's own identity (as the IaC creates it).
-        identity=IdentityConfiguration(type="system_assigned"),
     )
 
 

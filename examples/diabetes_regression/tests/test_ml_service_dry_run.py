@@ -105,8 +105,6 @@ def test_batch_scoring_reads_its_datastores_as_the_cluster_identity(dry_run: Pat
     for name in ("scoring_input", "scoring_output"):
         datastore = yaml.safe_load((dry_run / "datastores" / f"{name}.yml").read_text(encoding="utf-8"))
         assert not datastore.get("credentials")  # no account key, no SAS
-    cluster = load_compute(dry_run / "compute" / f"{EXAMPLE_VALUES['AML_COMPUTE_CLUSTER_NAME_SCORING']}.yml")
-    assert cluster.identity.type == "system_assigned"
 
 
 def test_aci_container_group_has_one_cpu_and_four_gb(dry_run: Path) -> None:

@@ -279,7 +279,11 @@ def missing_grants(project: Path) -> list[Finding]:
     granted = arm_grants(project) or terraform_grants(project)
     if granted is None:
         return []
-    needs = [(need, None) for need in needs_for(_answers(project)) if not need.by_platform]
+    needs = [
+        (need, None)
+        for need in needs_for(_answers(project))
+        if not need.by_platform and (not need.if_own_identity or need.principal in granted.with_identity)
+    ]
     needs += [(code.need, code) for code in code_needs(project)]
     findings: list[Finding] = []
     seen: set[tuple[str, str, str]] = set()
