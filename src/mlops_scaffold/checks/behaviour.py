@@ -79,6 +79,9 @@ class Job:
     needs: list[str]
     condition: str
     commands: list[Command] = field(default_factory=list)
+    # failure() in GitHub Actions sees every ancestor job; failed() in Azure DevOps only the direct
+    # dependencies (a skipped stage is not a failed one).
+    failure_sees_ancestors: bool = False
 
 
 def script_commands(script: Any, line: int | None = None, parameters: dict[str, Any] | None = None) -> list[Command]:
@@ -170,7 +173,7 @@ def ado_jobs(project: Path, path: Path, data: Any) -> list[Job]:
             jobs.append(
                 Job(
                     rel,
-                    job_name or rel,
+                    job_name or "(single job)",
                     getattr(job, "line", 0),
                     _environment(job.get("environment")),
                     needs,
@@ -228,6 +231,7 @@ def github_jobs(project: Path, path: Path, data: Any) -> list[Job]:
                 _names(job.get("needs")),
                 str(job.get("if", "")),
                 commands,
+                failure_sees_ancestors=True,
             )
         )
     return jobs
@@ -379,9 +383,10 @@ def _violation(
     if row.rule == "after-in-dependency":
         return None if any(o.kind == row.argument and o.job.name in ancestors for o in effects) else ""
     if row.rule == "after-every-in-dependency":
+        watched = ancestors if effect.job.failure_sees_ancestors else set(effect.job.needs)
         missing = sorted(
             {other.job.name for other in effects if other.kind == row.argument and other.target == effect.target}
-            - ancestors
+            - watched
         )
         return missing[0] if missing else None
     if row.rule == "on-failure":
