@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from mlops_scaffold.checks.base import Finding
+from mlops_scaffold.checks.base import Finding, reads
 
 DOCS = ("README.md", "docs/*.md", "ml_service/README.md")
 
@@ -172,6 +172,7 @@ def _deploys_infrastructure(section: str) -> bool:
     return bool(re.search(r"infrastructure", section, re.I) and about_access)
 
 
+@reads(*DOCS, "environment_setup/**/*")
 def roles_agree(project: Path) -> list[Finding]:
     """The roles the docs name agree with the IaC: a role they say a managed identity holds is
     assigned by the IaC, and the identity that deploys the IaC can create its role assignments."""
@@ -202,6 +203,7 @@ def roles_agree(project: Path) -> list[Finding]:
     return findings
 
 
+@reads(*DOCS, "environment_setup/**/*")
 def manual_steps_not_in_iac(project: Path) -> list[Finding]:
     """The docs ask for no manual `az` step that creates what the IaC already creates."""
     iac = _iac_text(project)

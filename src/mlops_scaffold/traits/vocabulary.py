@@ -141,9 +141,11 @@ def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 def find_words(text: str, words: tuple[str, ...]) -> Iterator[tuple[int, str]]:
     """(1-based line, word as written) for each whole-word occurrence of `words` in `text`."""
-    if not words:
+    lowered = text.lower()
+    present = tuple(sorted(word for word in words if word.lower() in lowered))  # a fast pre-filter
+    if not present:
         return
-    pattern = _pattern(tuple(sorted(words)))
+    pattern = _pattern(present)
     for number, line in enumerate(text.splitlines(), start=1):
         for match in pattern.finditer(line):
             yield number, match.group(0)
