@@ -17,6 +17,11 @@ def findings(project: Path, module) -> list[str]:
 
 
 def test_every_value_declares_a_vocabulary() -> None:
+    """Every value of a matrix axis that adds something (not `none`, not false) has its row."""
+    from mlops_scaffold.options import AXES
+
+    values = {(question.name, value) for question in AXES for value in question.choices or (True,)}
+    assert values - {("r_training", "none")} == set(TRAITS)
     assert all(traits.vocabulary for traits in TRAITS.values())
     shared = unchosen_words({"deployment_targets": ["webapp"], "r_training": "aml"})
     assert "scoring-image" not in shared  # ACI's word, but App Service (chosen) lists it too
