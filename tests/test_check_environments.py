@@ -92,7 +92,7 @@ def test_building_the_environment_says_so(tmp_path: Path) -> None:
     heard: list[str] = []
     venv = venvs.ensure_venv(version, requirements, cache_root=tmp_path / "cache", progress=heard.append)
     assert (venv / ".requirements.txt").is_file()
-    assert [message.split()[0] for message in heard] == ["waiting", "creating", "installing", "ready:"]
+    assert [message.split()[0] for message in heard] == ["waiting", "building", "built"]
     heard.clear()
     venvs.ensure_venv(version, requirements, cache_root=tmp_path / "cache", progress=heard.append)
     assert heard == []

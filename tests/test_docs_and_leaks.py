@@ -143,7 +143,8 @@ def test_aks_is_not_attached_by_hand(render_copy: Callable[..., Path], iac: str)
 
 
 def test_a_role_the_iac_never_assigns_is_named(render_copy: Callable[..., Path]) -> None:
-    project = render_copy(deployment_targets=[])
+    # no target and no batch scoring: nothing pulls images (the scoring cluster holds AcrPull)
+    project = render_copy(deployment_targets=[], batch_scoring=False)
     doc = project / "docs" / "local_loop.md"
     doc.write_text(doc.read_text() + "\nThe scoring identity holds AcrPull.\n")
     line = len(doc.read_text().splitlines())

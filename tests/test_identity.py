@@ -40,9 +40,8 @@ def combo_id(combo: dict[str, Any]) -> str:
 def identity_render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path):
     import copier
 
-    from mlops_scaffold import fast_rendering
+    from mlops_scaffold.copier_compat import fast_rendering
 
-    fast_rendering.enable()
     cache: dict[str, Path] = {}
 
     def _render(combo: dict[str, Any]) -> Path:
@@ -50,9 +49,10 @@ def identity_render(tmp_path_factory: pytest.TempPathFactory, template_snapshot:
         if key not in cache:
             dest = tmp_path_factory.mktemp("identity") / key
             answers = resolve_answers(answers_with(**combo))
-            copier.run_copy(
-                str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=IDENTITY_PATHS
-            )
+            with fast_rendering():
+                copier.run_copy(
+                    str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=IDENTITY_PATHS
+                )
             cache[key] = dest
         return cache[key]
 
