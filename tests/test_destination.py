@@ -101,3 +101,10 @@ def test_overwrite_lists_every_file_it_replaced(tmp_path, template_snapshot, cap
     assert "--overwrite replaced 1 existing file(s) with the template's version: Makefile" in error
     assert (dest / "notes.txt").read_text() == "keep\n"
     assert (dest / "Makefile").read_text() != "my own targets\n"
+
+
+def test_no_terminal_and_no_defaults_is_one_line_and_writes_nothing(tmp_path):
+    """Without --defaults copier would ask on a terminal; with none it raised a traceback (exit 1)."""
+    dest = tmp_path / "project"
+    _assert_one_line(_new(str(dest), stdin=""), "no terminal to ask the questions on")
+    assert not dest.exists()

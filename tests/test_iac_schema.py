@@ -195,3 +195,13 @@ def test_absent_schemas_are_said_in_one_line(render, monkeypatch, capsys, tmp_pa
         assert "Azure ARM resource schemas not found" in findings[0] + findings[1]
     else:
         assert findings == []
+
+
+def test_a_provider_the_reference_data_lacks_is_skipped_only_by_its_exact_name(render_copy, references) -> None:
+    """Microsoft.Network has no schema files in the reference data, so ACI's VNet is not validated;
+    a misspelled provider is still a finding."""
+    project = render_copy(iac="arm", deployment_targets=["aci"])
+    assert '"Microsoft.Network/virtualNetworks"' in (project / ARM).read_text()
+    assert iac_schemas(project) == []
+    _replace(project, ARM, '"type": "Microsoft.Network/virtualNetworks"', '"type": "Microsoft.Netwrok/virtualNetworks"')
+    assert "no ARM schema for Microsoft.Netwrok/virtualNetworks" in _one(project)

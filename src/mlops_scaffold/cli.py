@@ -48,6 +48,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
         render_project(dest, data, template=template, vcs_ref=args.vcs_ref, quiet=False, overwrite=args.overwrite)
     else:
         # Interactive: check what was given now, copier asks (and validates) the rest.
+        if not sys.stdin.isatty():
+            raise UsageError("no terminal to ask the questions on: pass --defaults (and -d NAME=VALUE answers)")
         for name, value in data.items():
             problem = QUESTIONS_BY_NAME[name].problem(value)
             if problem:

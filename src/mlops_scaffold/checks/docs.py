@@ -32,6 +32,9 @@ ARM_ROLE_IDS = {
 }
 # Roles the docs may name for the identity that deploys, which the IaC never assigns itself.
 DEPLOYER_ROLES = ("Contributor", "Reader", *ROLE_ASSIGNERS)
+# Roles the docs recommend for callers of a scoring endpoint (people, client apps): the IaC cannot
+# know them, so it assigns these to no one; the CD identity scores through Contributor.
+CALLER_ROLES = ("AzureML Data Scientist",)
 _ROLE_NAMES = (*DEPLOYER_ROLES, *ARM_ROLE_IDS.values())
 
 # A manual command the docs must not ask for when the IaC already creates its resource:
@@ -197,7 +200,7 @@ def roles_agree(project: Path) -> list[Finding]:
                         "Administrator, but the IaC creates role assignments",
                     )
                 )
-            for role in sorted(named - set(DEPLOYER_ROLES) - assigned):
+            for role in sorted(named - set(DEPLOYER_ROLES) - set(CALLER_ROLES) - assigned):
                 line = start + next(i for i, row in enumerate(lines) if role in row)
                 findings.append(Finding(relative, line, f"names the role {role}, which the IaC assigns to no one"))
     return findings

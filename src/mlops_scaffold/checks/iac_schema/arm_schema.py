@@ -104,6 +104,11 @@ class SchemaStore:
         folder = self.root / version
         return sorted(folder.glob(f"{provider}.json")) + sorted(folder.glob(f"{provider}.*.json"))
 
+    @cache  # noqa: B019
+    def has_provider(self, provider: str) -> bool:
+        """Whether any API version of the reference data has a schema file for `provider`."""
+        return any(self.provider_files(version, provider) for version in self.versions())
+
     def definition(self, resource_type: str, version: str) -> tuple[dict, Path] | None:
         """The resource definition of `Provider/type[/child…]` at `version`, or None."""
         provider, _, below = resource_type.partition("/")
