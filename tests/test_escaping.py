@@ -164,7 +164,13 @@ def test_answers_come_back_unchanged_where_they_are_values(adversarial):
         first = (project / ".github/workflows/iac-create-environment.yml").read_text().splitlines()[0]
         assert first.startswith("# ") and PROJECT_NAME in first
     make = subprocess.run(
-        ["make", "-s", "--eval=_print: ; @printf '%s|%s\\n' '$(MODEL_NAME)' '$(EXPERIMENT_NAME)'", "_print"],
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "--eval=_print: ; @printf '%s|%s\\n' '$(MODEL_NAME)' '$(EXPERIMENT_NAME)'",
+            "_print",
+        ],
         cwd=project,
         capture_output=True,
         text=True,

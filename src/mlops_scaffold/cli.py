@@ -193,11 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (AnswerError, UsageError, FileNotFoundError, InterpreterNotFound, DestinationError) as error:
+    except (AnswerError, UsageError, InterpreterNotFound, DestinationError) as error:
         print(f"mlops-scaffold: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as error:  # e.g. a folder that stops being writable half-way
-        print(f"mlops-scaffold: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+    except OSError as error:  # e.g. a folder that stops being writable half-way (copier's wording varies)
+        where = f"{error.filename}: {error.strerror or error}" if error.filename else str(error)
+        print(f"mlops-scaffold: {where}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as error:
         # copier reports a failed validator or choice as ValueError; its last line is the reason.
