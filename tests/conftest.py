@@ -109,3 +109,32 @@ def render_copy(render: Callable[..., Path], tmp_path: Path) -> Callable[..., Pa
         return dest
 
     return _render_copy
+
+
+def subset_renderer(
+    tmp_path_factory: pytest.TempPathFactory,
+    template_snapshot: Path,
+    exclude: list[str],
+    name_of: Callable[[dict[str, Any]], str],
+) -> Callable[[dict[str, Any]], Path]:
+    """render(combo) -> the canonical answers with `combo` applied, rendered by the real copier with
+    only the files `exclude` lets through, once per name_of(combo): checks that read a few files
+    sweep many combinations without rendering the rest."""
+    import copier
+
+    from mlops_scaffold.copier_compat import fast_rendering
+    from mlops_scaffold.options import resolve_answers
+
+    cache: dict[str, Path] = {}
+
+    def _render(combo: dict[str, Any]) -> Path:
+        key = name_of(combo)
+        if key not in cache:
+            dest = tmp_path_factory.mktemp("subset") / key
+            answers = resolve_answers(answers_with(**combo))
+            with fast_rendering():  # many renderings of one template: compile each Jinja source once
+                copier.run_copy(str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=exclude)
+            cache[key] = dest
+        return cache[key]
+
+    return _render

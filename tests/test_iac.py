@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, answers_with, require
+from conftest import REPO_ROOT, require, subset_renderer
 
 from mlops_scaffold.checks import iac, run_checks
 from mlops_scaffold.naming import DERIVED_NAMES
-from mlops_scaffold.options import resolve_answers
 
 # The matrix renders are shared by the tests of this module; `make test` distributes tests by
 # module (--dist loadscope), so one worker renders them once.
@@ -67,25 +66,7 @@ IAC_PATHS = ["/*", "!/environment_setup", "!/docs", "!/.checkov.yaml", "!/.githu
 
 @pytest.fixture(scope="session")
 def iac_render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path):
-    import copier
-
-    from mlops_scaffold.copier_compat import fast_rendering
-
-    cache: dict[str, Path] = {}
-
-    def _render(combo: dict[str, Any]) -> Path:
-        key = combo_id(combo)
-        if key not in cache:
-            dest = tmp_path_factory.mktemp("iac") / key
-            answers = resolve_answers(answers_with(**combo))
-            with fast_rendering():  # 64 renderings of one template: compile each Jinja source once
-                copier.run_copy(
-                    str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=IAC_PATHS
-                )
-            cache[key] = dest
-        return cache[key]
-
-    return _render
+    return subset_renderer(tmp_path_factory, template_snapshot, IAC_PATHS, combo_id)
 
 
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=combo_id)

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import answers_with
+from conftest import subset_renderer
 
 from mlops_scaffold import access
 from mlops_scaffold.checks import identity, run_checks
 from mlops_scaffold.checks.iac import ARM_TEMPLATE, TF_DIR
-from mlops_scaffold.options import DEPLOYMENT_TARGETS, resolve_answers
+from mlops_scaffold.options import DEPLOYMENT_TARGETS
 
 # What the identity check reads: the IaC, ml_service and the answers file.
 IDENTITY_PATHS = ["/*", "!/environment_setup", "!/ml_service", "!/.copier-answers.yml"]
@@ -38,25 +38,7 @@ def combo_id(combo: dict[str, Any]) -> str:
 
 @pytest.fixture(scope="module")
 def identity_render(tmp_path_factory: pytest.TempPathFactory, template_snapshot: Path):
-    import copier
-
-    from mlops_scaffold.copier_compat import fast_rendering
-
-    cache: dict[str, Path] = {}
-
-    def _render(combo: dict[str, Any]) -> Path:
-        key = combo_id(combo)
-        if key not in cache:
-            dest = tmp_path_factory.mktemp("identity") / key
-            answers = resolve_answers(answers_with(**combo))
-            with fast_rendering():
-                copier.run_copy(
-                    str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=IDENTITY_PATHS
-                )
-            cache[key] = dest
-        return cache[key]
-
-    return _render
+    return subset_renderer(tmp_path_factory, template_snapshot, IDENTITY_PATHS, combo_id)
 
 
 def test_every_combination_grants_every_need(identity_render) -> None:
