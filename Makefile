@@ -19,7 +19,7 @@ AZURERM_SCHEMA_STAMP := $(AZURERM_SCHEMA_VENV)/.installed-$(AZURERM_SCHEMA_VERSI
 FAST_TIER := -m "not slow and not matrix and not venv"
 
 .DEFAULT_GOAL := help
-.PHONY: help install azurerm-schema demo test check check-lowest-copier lint format copier-yml examples matrix bench-matrix bench-local-loop
+.PHONY: help install azurerm-schema demo test check check-lowest-copier lint format copier-yml locks examples matrix bench-matrix bench-local-loop
 
 help: ## list the tasks
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -76,6 +76,10 @@ format: install ## apply ruff formatting and safe fixes
 
 copier-yml: install ## regenerate copier.yml from the options model
 	$(BIN)/python -m mlops_scaffold.copier_yml > copier.yml
+
+# After changing the generated projects' dependencies (template/pyproject.toml.jinja): then `make examples`.
+locks: install ## re-lock the generated projects' dependencies: jinja/locks/<set>/ (uv.lock, requirements.txt)
+	$(BIN)/python -m mlops_scaffold.locks
 
 examples: install ## re-render examples/diabetes_regression from the working tree
 	$(BIN)/python -m mlops_scaffold.examples

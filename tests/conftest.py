@@ -92,8 +92,8 @@ def project_venv(template_snapshot: Path) -> Path:
     e.g. the Azure ML dry run of `mlops-scaffold check`) wait for it; `make check` asks for none."""
     from mlops_scaffold.venvs import ensure_venv, shared_requirements
 
-    requirements = shared_requirements(template_snapshot / "template")
-    venv = ensure_venv(CANONICAL_ANSWERS["python_version"], requirements)
+    version = CANONICAL_ANSWERS["python_version"]
+    venv = ensure_venv(version, shared_requirements(template_snapshot / "template", python_version=version))
     os.environ["MLOPS_SCAFFOLD_PROJECT_PYTHON"] = str(venv / "bin" / "python")
     return venv
 

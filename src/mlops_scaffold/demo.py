@@ -50,7 +50,7 @@ def run_demo(dest: Path = DEMO_DIR) -> dict:
     print(f"==> rendering the default project into {dest} (Python {version})", flush=True)
     render_project(dest, {"python_version": version}, vcs_ref="HEAD")
     print("==> preparing the project's virtual environment (shared, cached; uv builds it once)", flush=True)
-    venv = ensure_venv(version, shared_requirements())
+    venv = ensure_venv(version, shared_requirements(python_version=version))
     logs = dest / "outputs" / "demo-logs"
     logs.mkdir(parents=True, exist_ok=True)
     seconds = {}

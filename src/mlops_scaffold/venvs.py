@@ -1,8 +1,11 @@
 """Shared, cached virtual environments for running generated projects.
 
-Generated projects pin the same packages, except the few an option adds (databricks-sdk for R on
-Databricks). One venv per Python version holds the superset (`shared_requirements`), so it serves
-every combination: the generated Makefile takes `VENV=<path>`, and its `make install` is a no-op
+Generated projects install their committed lock (requirements.txt, exported from uv.lock with
+hashes; mlops_scaffold.locks writes one per dependency set), so these venvs hold exactly the
+versions a generated project, its CI and the run tier install. The sets differ only by what an
+option adds (databricks-sdk for R on Databricks) and the Python version; the smaller sets are
+locked within the superset. One venv per Python version holds the superset (`shared_requirements`),
+so it serves every combination: the generated Makefile takes `VENV=<path>`, and its `make install` is a no-op
 when the venv holds every line of the project's requirements.txt. Creation is guarded by a file
 lock, so parallel test workers build it once.
 uv builds them when it is installed (it comes with this package's dev extras): seconds instead
@@ -80,17 +83,27 @@ def file_lock(path: Path) -> Iterator[None]:
 SUPERSET_ANSWERS = {"r_training": "databricks"}
 
 
-def shared_requirements(template_dir: Path = CHECKOUT_ROOT / "template", cache_root: Path | None = None) -> Path:
-    """requirements.txt as the template renders it for SUPERSET_ANSWERS, written under the cache."""
+def shared_requirements(
+    template_dir: Path = CHECKOUT_ROOT / "template", cache_root: Path | None = None, python_version: str | None = None
+) -> Path:
+    """requirements.txt (the committed lock, exported with hashes) as the template renders it for
+    SUPERSET_ANSWERS and `python_version` (default: the default answer), written under the cache."""
     cache_root = cache_root or CACHE_ROOT
     import jinja2
 
     from mlops_scaffold.manifest import render_context
     from mlops_scaffold.options import resolve_answers
 
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    source = (template_dir / "requirements.txt.jinja").read_text(encoding="utf-8")
-    text = environment.from_string(source).render(render_context(resolve_answers(SUPERSET_ANSWERS)))
+    # The loader's root is the template repository, as copier's: requirements.txt.jinja includes
+    # jinja/locks/<key>/requirements.txt.
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir.parent)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    answers = {**SUPERSET_ANSWERS, **({"python_version": python_version} if python_version else {})}
+    template = environment.get_template(f"{template_dir.name}/requirements.txt.jinja")
+    text = template.render(render_context(resolve_answers(answers)))
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     path = cache_root / "venvs" / f"requirements-{digest}.txt"
     if not path.is_file():

@@ -61,7 +61,7 @@ class NoProjectPython(RuntimeError):
     """No interpreter with the project's requirements can be had; str() is the one-line reason."""
 
 
-def _covering_requirements(requirements: Path) -> Path:
+def _covering_requirements(requirements: Path, python_version: str) -> Path:
     """The template's superset requirements (mlops_scaffold.venvs.shared_requirements) when they pin
     every line of the project's, so every project of this template version shares one venv, as the
     test suite and the matrix do; else the project's own (another template version, user edits)."""
@@ -71,7 +71,7 @@ def _covering_requirements(requirements: Path) -> Path:
 
     wanted = {line.strip() for line in requirements.read_text(encoding="utf-8").splitlines() if line.strip()}
     try:
-        shared = shared_requirements()
+        shared = shared_requirements(python_version=python_version)
     except (OSError, jinja2.TemplateError):  # no template beside this package (an installed wheel)
         return requirements
     pinned = {line.strip() for line in shared.read_text(encoding="utf-8").splitlines() if line.strip()}
@@ -92,7 +92,7 @@ def own_python(project: Path) -> str:
         print(f"mlops-scaffold check: {message}", file=sys.stderr, flush=True)
 
     try:
-        venv = ensure_venv(version, _covering_requirements(requirements), progress=progress)
+        venv = ensure_venv(version, _covering_requirements(requirements, version), progress=progress)
     except InterpreterNotFound as error:
         raise NoProjectPython(str(error)) from error
     except subprocess.CalledProcessError as error:

@@ -15,6 +15,10 @@ from mlops_scaffold.traits import find_words, unchosen_words
 # always checked.
 ALLOWED: tuple[tuple[str, str, str], ...] = (
     (ANSWERS_FILE, "*", "copier records every answer, `canary_release: false` included"),
+    *(
+        (lock, "databricks", "mlflow itself requires databricks-sdk: a lock pins every package the project pulls in")
+        for lock in ("uv.lock", "requirements.txt")
+    ),
     (
         "*.py",
         "*",

@@ -80,14 +80,23 @@ def makefile_targets(project: Path) -> list[Finding]:
 
 @reads(ANSWERS_FILE, "requirements.txt", "environments/*.yml")
 def environments_pinned(project: Path) -> list[Finding]:
-    """requirements.txt and the conda environments pin every package (==) and the answered Python."""
+    """requirements.txt (the lock exported for pip) pins every package (==) with its hashes; the
+    conda environments pin every package and the answered Python."""
     findings = []
     requirements = project / "requirements.txt"
     if requirements.is_file():
+        entries: list[tuple[int, str, int]] = []  # line, requirement, hashes
         for number, line in enumerate(requirements.read_text().splitlines(), start=1):
-            line = line.strip()
-            if line and not line.startswith("#") and not _PIN.match(line):
+            line = line.strip().removesuffix("\\").strip()
+            if line.startswith("--hash=") and entries:
+                entries[-1] = (entries[-1][0], entries[-1][1], entries[-1][2] + 1)
+            elif line and not line.startswith("#"):
+                entries.append((number, line, 0))
+        for number, line, hashes in entries:
+            if not _PIN.match(line):
                 findings.append(Finding("requirements.txt", number, f"not pinned with ==: {line}"))
+            elif not hashes:
+                findings.append(Finding("requirements.txt", number, f"no --hash (run make lock): {line}"))
     else:
         findings.append(Finding("requirements.txt", None, "missing"))
     python_version = str(_answers(project).get("python_version", ""))

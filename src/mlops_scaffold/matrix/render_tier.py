@@ -133,7 +133,7 @@ def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_
 def project_python(template_dir: Path, venv_cache: Path | None = None) -> str:
     """The interpreter with the generated projects' requirements, for the Azure ML dry run:
     MLOPS_SCAFFOLD_PROJECT_PYTHON when set, else the shared venv (built on first use) of the
-    default Python version. requirements.txt is one static file, the same in every combination."""
+    default Python version, with its superset lock (every combination's lock is within it)."""
     configured = os.environ.get("MLOPS_SCAFFOLD_PROJECT_PYTHON")
     if configured:
         return configured
@@ -141,7 +141,7 @@ def project_python(template_dir: Path, venv_cache: Path | None = None) -> str:
     versions = [str(question.default)] + [str(choice) for choice in question.choices if choice != question.default]
     version = next((v for v in versions if _has_python(v)), versions[0])  # versions[0]: its error says what to install
     print(f"project venv: Python {version} with the generated requirements (built once, cached)", file=sys.stderr)
-    venv = ensure_venv(version, shared_requirements(template_dir / "template", venv_cache), venv_cache)
+    venv = ensure_venv(version, shared_requirements(template_dir / "template", venv_cache, version), venv_cache)
     return str(venv / "bin" / "python")
 
 

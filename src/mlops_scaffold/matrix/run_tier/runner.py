@@ -184,7 +184,7 @@ class RunTier:
     def venv(self, python_version: str) -> Path:
         with self.render_lock:
             if python_version not in self.venvs:
-                requirements = shared_requirements(self.template_dir / "template", self.venv_cache)
+                requirements = shared_requirements(self.template_dir / "template", self.venv_cache, python_version)
                 venv = ensure_venv(python_version, requirements, self.venv_cache)
                 install_recorder(venv)
                 self.venvs[python_version] = venv
