@@ -16,6 +16,7 @@ superset's: one shared venv per Python version serves every combination (mlops_s
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,7 @@ class LockError(RuntimeError):
     pass
 
 
+@functools.cache
 def _environment(root: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root)),

@@ -1,0 +1,97 @@
+"""The generated projects' committed locks (issue 16): every dependency set has one, each matches
+its rendered pyproject.toml (uv's own check, offline), the generated `make lock-check` fails on a
+stale lock, and pip installs the exported requirements.txt."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import venv as venv_module
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, require
+
+from mlops_scaffold import locks
+from mlops_scaffold.venvs import find_uv
+
+
+def _uv() -> str:
+    uv = find_uv()
+    require(uv is not None, "uv (make install puts it into .venv)")
+    return str(uv)
+
+
+def test_every_dependency_set_has_a_committed_lock() -> None:
+    keys = set(locks.lock_sets(REPO_ROOT))
+    committed = {path.name for path in (REPO_ROOT / "jinja" / "locks").iterdir() if path.is_dir()}
+    assert keys == committed, "run `make locks`"
+    assert {"py3.11", "py3.11-databricks"} <= keys
+
+
+def test_a_key_that_misses_an_answer_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "template-repo"
+    for folder in ("template", "jinja"):
+        shutil.copytree(REPO_ROOT / folder, root / folder, ignore=shutil.ignore_patterns("locks"))
+    macros = root / "jinja" / "locks.jinja"
+    macros.write_text(macros.read_text().replace('{% if r_training == "databricks" %}-databricks{% endif %}', ""))
+    with pytest.raises(locks.LockError, match=r"lock key py3\.\d+ covers two dependency sets"):
+        locks.lock_sets(root)
+
+
+@pytest.mark.parametrize("key", sorted(locks.lock_sets(REPO_ROOT)))
+def test_each_rendered_lock_matches_its_pyproject(key: str, tmp_path: Path) -> None:
+    answers = {**locks.lock_sets(REPO_ROOT)[key], "sample_name": "churn_model"}
+    project = tmp_path / key
+    project.mkdir()
+    (project / "pyproject.toml").write_text(locks.render_pyproject(answers, REPO_ROOT))
+    lock = (REPO_ROOT / "jinja" / "locks" / key / "uv.lock").read_text()
+    (project / "uv.lock").write_text(lock.replace("lock-project-name", "churn-model"))
+    python = locks._python(answers["python_version"])
+    result = subprocess.run(
+        [_uv(), "lock", "--check", "--offline", "--no-python-downloads", "--python", python],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_generated_lock_check_fails_on_a_stale_lock(render_copy: Callable[..., Path]) -> None:
+    project = render_copy()
+    env = {**os.environ, "UV": _uv(), "UV_OFFLINE": "1"}
+    assert subprocess.run(["make", "lock-check"], cwd=project, env=env, capture_output=True).returncode == 0
+    pyproject = project / "pyproject.toml"
+    planted = pyproject.read_text().replace('"requests==2.34.2",', '"requests==2.34.2",\n    "six==1.17.0",')
+    pyproject.write_text(planted)
+    stale = subprocess.run(["make", "lock-check"], cwd=project, env=env, capture_output=True, text=True)
+    assert stale.returncode != 0
+    assert "needs to be updated" in stale.stderr
+
+
+def test_the_generated_lock_check_fails_on_a_stale_export(render_copy: Callable[..., Path]) -> None:
+    project = render_copy()
+    requirements = project / "requirements.txt"
+    requirements.write_text(requirements.read_text().replace("requests==2.34.2", "requests==2.34.1"))
+    env = {**os.environ, "UV": _uv(), "UV_OFFLINE": "1"}
+    stale = subprocess.run(["make", "lock-check"], cwd=project, env=env, capture_output=True, text=True)
+    assert stale.returncode != 0
+    assert "requirements.txt is out of date with uv.lock: run make lock" in stale.stdout
+
+
+@pytest.mark.slow
+def test_pip_installs_the_exported_lock(render: Callable[..., Path], tmp_path: Path) -> None:
+    """`pip install -r requirements.txt` (hash-checking mode) into a fresh venv, then the unit tests."""
+    project = render(r_training="databricks")
+    venv = tmp_path / "pip-venv"
+    venv_module.create(venv, with_pip=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", str(project / "requirements.txt")], check=True)
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import azure.ai.ml, databricks.sdk, mlflow, pytest, sklearn"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
