@@ -49,10 +49,22 @@ def test_missing_target_and_fixed_venv_are_found(render_copy: Callable[..., Path
 def test_unpinned_packages_and_wrong_python_are_found(render_copy: Callable[..., Path]) -> None:
     project = render_copy()
     requirements = project / "requirements.txt"
-    requirements.write_text(requirements.read_text() + "scipy>=1\n")
+    requirements.write_text(requirements.read_text() + "scipy>=1\nsix==1.17.0\n")
     train = project / "environments" / "train.yml"
     train.write_text(train.read_text().replace("python=3.11", "python=3.9").replace("mlflow==3.17.2", "mlflow"))
     findings = [str(finding) for finding in ml.environments_pinned(project)]
     assert any(finding.startswith("requirements.txt:") and "scipy>=1" in finding for finding in findings)
+    assert any(finding.endswith("no --hash (run make lock): six==1.17.0") for finding in findings)
     assert "environments/train.yml: must pin python=3.11, has ['python=3.9']" in findings
     assert "environments/train.yml: pip package not pinned with ==: mlflow" in findings
+
+
+def test_an_environment_off_the_lock_is_found(render_copy: Callable[..., Path]) -> None:
+    project = render_copy()
+    score = project / "environments" / "score.yml"
+    text = score.read_text()
+    score.write_text(text.replace("mlflow==3.17.2", "mlflow==3.17.1"))
+    number = text.splitlines().index("      - mlflow==3.17.2") + 1
+    assert [str(finding) for finding in ml.environments_match_lock(project)] == [
+        f"environments/score.yml:{number}: mlflow==3.17.1, but uv.lock locks 3.17.2"
+    ]

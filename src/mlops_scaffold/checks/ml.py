@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import tomllib
 import yaml
 
 from mlops_scaffold.checks.base import Finding, reads
@@ -121,6 +122,36 @@ def environments_pinned(project: Path) -> list[Finding]:
     return findings
 
 
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@reads("uv.lock", "environments/*.yml")
+def environments_match_lock(project: Path) -> list[Finding]:
+    """Azure ML runs what the local loop and CI run: each package an environment pins that uv.lock
+    also locks has a version the lock holds (packages only Azure ML needs, like azureml-mlflow,
+    are pinned there alone)."""
+    lock = project / "uv.lock"
+    if not lock.is_file():
+        return [Finding("uv.lock", None, "missing: run make lock")]
+    try:
+        packages = tomllib.loads(lock.read_text(encoding="utf-8")).get("package", [])
+    except tomllib.TOMLDecodeError as error:
+        return [Finding("uv.lock", None, f"not valid TOML: {error}")]
+    locked: dict[str, set[str]] = {}
+    for package in packages:
+        locked.setdefault(_normalized(package["name"]), set()).add(str(package.get("version")))
+    findings = []
+    for path in sorted((project / "environments").glob("*.yml")):
+        relative = str(path.relative_to(project))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = re.match(r"^\s*-\s*([A-Za-z0-9_.-]+)==([^\s;#]+)", line)
+            if match and _normalized(match[1]) in locked and match[2] not in locked[_normalized(match[1])]:
+                versions = ", ".join(sorted(locked[_normalized(match[1])]))
+                findings.append(Finding(relative, number, f"{match[1]}=={match[2]}, but uv.lock locks {versions}"))
+    return findings
+
+
 REGISTRY_GUARD = "ml_service/deploy/registry_guard.py"
 
 
@@ -142,4 +173,4 @@ def registry_guard_passes(project: Path) -> list[Finding]:
     return [Finding(REGISTRY_GUARD, None, f"the registry guard fails: {line}") for line in lines]
 
 
-CHECKS = [contract_files, makefile_targets, environments_pinned, registry_guard_passes]
+CHECKS = [contract_files, makefile_targets, environments_pinned, environments_match_lock, registry_guard_passes]
