@@ -35,6 +35,9 @@ LOADERS = {
     "managedOnlineDeployment": "load_online_deployment",
     "kubernetesOnlineEndpoint": "load_online_endpoint",
     "kubernetesOnlineDeployment": "load_online_deployment",
+    # Production monitoring and retraining (ml_service/monitoring.py).
+    "monitorSchedule": "load_schedule",
+    "schedule": "load_schedule",
 }
 ARM_SCHEMA_PREFIX = "https://schema.management.azure.com/schemas/"
 
@@ -115,6 +118,7 @@ from pathlib import Path
 warnings.simplefilter("ignore")
 import yaml
 import azure.ai.ml as aml
+import azure.ai.ml.entities._load_functions as aml_loaders  # load_schedule is not exported by azure.ai.ml
 jobs, loaders = json.loads(Path(sys.argv[1]).read_text()), json.loads(sys.argv[2])
 installed = tuple(os.path.join(os.path.realpath(p), "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
 def _own(file, project):
@@ -156,7 +160,7 @@ for project, output, dotenv in jobs:
                 if kind not in loaders:
                     results[name] = f"no azure.ai.ml loader for $schema {schema!r}"
                     continue
-                getattr(aml, loaders[kind])(path)
+                (getattr(aml, loaders[kind], None) or getattr(aml_loaders, loaders[kind]))(path)
                 results[name] = None
             except Exception as exc:
                 detail = " ".join(str(exc).split())[:400]
