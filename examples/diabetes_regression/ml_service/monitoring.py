@@ -11,12 +11,13 @@
 Everything is built offline (the dry run writes it); `main` creates or updates the schedules after
 a deployment to TARGET (Azure ML monitors online endpoints only: managed and Kubernetes):
 
-    python -m ml_service.monitoring --target TARGET
+    python -m ml_service.monitoring --target TARGET [--target TARGET ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 from collections.abc import Iterator
 from typing import Any
@@ -124,11 +125,13 @@ def monitor_schedule(settings: Settings, endpoint: str, deployment: str) -> Moni
 
 
 def retraining_schedule(settings: Settings) -> JobSchedule:
-    """The training pipeline (train -> evaluate -> register) on RETRAIN_CRON."""
+    """The training pipeline (train -> evaluate -> register) on RETRAIN_CRON. Unattended, it always
+    evaluates (whatever RUN_EVALUATION says): a retrained model is registered only when better."""
+    gated = dataclasses.replace(settings, run_evaluation=True)
     return JobSchedule(
         name=f"{settings.training_pipeline_name}-retraining",
         trigger=CronTrigger(expression=settings.retrain_cron),
-        create_job=build_training_pipeline(settings, "scheduled-retraining", RETRAINING_BUILD_URI),
+        create_job=build_training_pipeline(gated, "scheduled-retraining", RETRAINING_BUILD_URI),
         description=f"Retrains {settings.model_name}; the evaluate gate registers it only when better",
     )
 
@@ -171,7 +174,7 @@ def monitored_endpoints(settings: Settings, targets: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", required=True, choices=TARGETS, help="the deployment target just deployed")
+    parser.add_argument("--target", required=True, action="append", choices=TARGETS, help="a deployed target")
     args = parser.parse_args(argv)
 
     def _main() -> int:
@@ -179,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = load_settings()
         ml_client = workspace_client(settings)
-        endpoints = monitored_endpoints(settings, [args.target])
+        endpoints = monitored_endpoints(settings, args.target)
         monitors = [monitor_schedule(settings, endpoint, PRODUCTION) for endpoint in endpoints]
         for schedule in [retraining_schedule(settings), *monitors]:
             ml_client.schedules.begin_create_or_update(schedule).result()

@@ -198,7 +198,7 @@ def _run_batch(jobs: list[tuple[Path | None, Path]], python: str) -> dict[Path, 
         if entry["error"]:
             findings[output] = [Finding("ml_service/dry_run.py", None, f"dry run failed: {entry['error']}")]
             continue
-        found = [*_schema_lines(output), *_json_shapes(output)]
+        found = [*_schema_lines(output), *_json_shapes(output), *_retraining_gate(output)]
         found += [Finding(f"{DRY_RUN_OUTPUT}/{name}", None, error) for name, error in entry["results"].items() if error]
         if not entry["results"]:
             found.append(Finding(DRY_RUN_OUTPUT, None, "the dry run wrote no YAML"))
@@ -312,6 +312,27 @@ def _schema_lines(output: Path) -> list[Finding]:
         if not first.startswith(f"$schema: {SCHEMA_ROOT}"):
             name = f"{DRY_RUN_OUTPUT}/{path.relative_to(output).as_posix()}"
             findings.append(Finding(name, 1, f"first line must be the $schema line, not {first!r}"))
+    return findings
+
+
+RETRAINING_GATE = "the scheduled retraining does not end at the evaluate gate (register without evaluate's decision)"
+
+
+def _retraining_gate(output: Path) -> list[Finding]:
+    """A scheduled pipeline (the retraining of docs/monitoring.md) ends at the evaluate gate: its
+    register step takes the evaluate step's decision, so a retrained model is registered only if better."""
+    findings = []
+    for path in sorted(output.glob("schedules/*.yml")):
+        create_job = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("create_job")
+        if not isinstance(create_job, dict) or create_job.get("type") != "pipeline":
+            continue
+        job_file = path.parent / str(create_job.get("job", ""))
+        pipeline = yaml.safe_load(job_file.read_text(encoding="utf-8")) if job_file.is_file() else None
+        jobs = (pipeline or {}).get("jobs") or {}
+        decision = str(((jobs.get("register") or {}).get("inputs") or {}).get("decision_input", ""))
+        if "evaluate" not in jobs or "parent.jobs.evaluate.outputs" not in decision:
+            name = f"{DRY_RUN_OUTPUT}/{path.relative_to(output).as_posix()}"
+            findings.append(Finding(name, None, RETRAINING_GATE))
     return findings
 
 
