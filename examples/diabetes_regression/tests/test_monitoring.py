@@ -81,6 +81,16 @@ def test_the_server_collects_inputs_and_outputs_in_the_data_collector_shape(coll
     assert len(events[1]["data"]) == 3
 
 
+def test_collecting_to_standard_output_writes_the_same_lines(capsys) -> None:
+    from diabetes_regression.scoring import score
+
+    score.collect("-", np.ones((2, len(FEATURES))), np.array([1.0, 2.0]), "request-1")
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [event["type"] for event in events] == ["azureml.inference.model_inputs", "azureml.inference.model_outputs"]
+    assert {event["correlationid"] for event in events} == {"request-1"}
+    assert events[1]["data"] == [{"prediction": 1.0}, {"prediction": 2.0}]
+
+
 def test_normal_scoring_input_breaches_nothing(collecting_server, diabetes, tmp_path: Path) -> None:
     url, log = collecting_server
     score_through(url, log, diabetes.iloc[::2])

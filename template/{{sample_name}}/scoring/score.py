@@ -36,7 +36,8 @@ MAX_ROWS = int(os.environ.get("SCORING_MAX_ROWS", 1000))
 MAX_EXACT_INTEGER = 2**53
 # Where the caller's request id may be: Azure ML's front end, the original's header, the smoke test's.
 REQUEST_ID_HEADERS = ("x-request-id", "x-ms-request-id", "x-ms-client-request-id")
-# The local data collector's log; empty: nothing is collected (the default, and in Azure ML).
+# The data collector's log: a file, "-" for standard output (the scoring image's container log), or
+# empty: nothing is collected (the default; Azure ML's own collector serves online endpoints).
 COLLECT_LOG = os.environ.get("SCORING_COLLECT_LOG", "")
 
 
@@ -135,9 +136,8 @@ def feature_names() -> tuple[str, ...]:
 
 
 def collect(log: str | Path, features: np.ndarray, predictions: np.ndarray, correlation_id: str = "") -> None:
-    """Append one model_inputs and one model_outputs line (Azure ML data collector's shape) to `log`.
-
-    One write of both lines in append mode, so concurrent workers do not interleave them."""
+    """Append one model_inputs and one model_outputs line (Azure ML data collector's shape) to `log`
+    ("-": standard output). One write of both lines, so concurrent workers do not interleave them."""
     names = feature_names()
     correlation_id = correlation_id or str(uuid.uuid4())
     now = int(time.time() * 1000)
@@ -157,9 +157,13 @@ def collect(log: str | Path, features: np.ndarray, predictions: np.ndarray, corr
             ("model_outputs", [{"prediction": float(value)} for value in predictions]),
         )
     ]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    if str(log) == "-":  # the container log (the scoring image on ACI and App Service)
+        print(text, end="", flush=True)
+        return
     Path(log).parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a", encoding="utf-8") as file:
-        file.write("".join(json.dumps(line) + "\n" for line in lines))
+        file.write(text)
 
 
 def run(raw_data: str, request_headers: dict[str, str] | None = None) -> Any:
