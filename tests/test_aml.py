@@ -83,7 +83,13 @@ def written(output: Path) -> set[str]:
     [
         (
             "aci+batch",
-            {"aci/container_group.json", "aci/image_build.json", "jobs/batch_scoring_pipeline.yml"},
+            {
+                "aci/container_group.json",
+                "aci/image_build.json",
+                "jobs/batch_scoring_pipeline.yml",
+                "schedules/retraining.yml",
+                "jobs/retraining_pipeline.yml",
+            },
             {"endpoints"},
         ),
         (
@@ -93,6 +99,7 @@ def written(output: Path) -> set[str]:
                 "deployments/mlops-aks-green.yml",
                 "canary/mlops-aks-blue.yml",
                 "jobs/r_training.yml",
+                "schedules/mlops-aks-monitor.yml",
             },
             {"jobs/batch_scoring_pipeline.yml", "aci", "webapp", "databricks"},
         ),
@@ -115,7 +122,7 @@ def written(output: Path) -> set[str]:
         (
             "no targets, no batch",
             {"jobs/training_pipeline.yml", "compute/train-cluster.yml"},
-            {"endpoints", "deployments", "aci", "webapp", "jobs/batch_scoring_pipeline.yml"},
+            {"endpoints", "deployments", "aci", "webapp", "jobs/batch_scoring_pipeline.yml", "schedules"},
         ),
     ],
 )
@@ -170,6 +177,20 @@ def test_the_check_reports_broken_files(projects: dict, tmp_path: Path) -> None:
     assert "load_compute failed" in messages["build/aml/compute/bad.yml"]
     assert "$schema" in messages["build/aml/compute/no_schema.yml"]
     assert "ARM template" in messages["build/aml/payload.json"]
+
+
+def test_the_check_reports_a_retraining_that_skips_the_evaluate_gate(dry_runs: dict, tmp_path: Path) -> None:
+    output = tmp_path / "aml"
+    shutil.copytree(dry_runs["online_endpoint"][0], output)
+    assert aml._retraining_gate(output) == []  # the rendering's own retraining passes the gate
+    job = output / "jobs" / "retraining_pipeline.yml"
+    pipeline = yaml.safe_load(job.read_text())
+    del pipeline["jobs"]["evaluate"], pipeline["jobs"]["register"]["inputs"]["decision_input"]
+    job.write_text(yaml.safe_dump(pipeline, sort_keys=False))
+    assert [str(finding) for finding in aml._retraining_gate(output)] == [
+        "build/aml/schedules/retraining.yml: the scheduled retraining does not end at the evaluate gate "
+        "(register without evaluate's decision)"
+    ]
 
 
 def test_the_check_reports_a_failing_dry_run_in_one_line(projects: dict, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -158,13 +158,17 @@ def test_apply_without_a_reviewed_plan_is_caught(render_copy: Callable[..., Path
 def test_a_chosen_target_nobody_deploys_is_caught(render_copy: Callable[..., Path]) -> None:
     project = render_copy(ci_platform="azure_devops", deployment_targets=["aci", "webapp"])
     text = (project / CD["azure_devops"]).read_text()
-    for needle in ("python -m ml_service.deploy.webapp", "--target webapp"):
+    for needle in ("python -m ml_service.deploy.webapp", "smoke_test --target webapp"):
         text = "".join(line for line in text.splitlines(keepends=True) if needle not in line)
     (project / CD["azure_devops"]).write_text(text)
     findings = check_behaviour(project)
+    monitoring = _line_of(project, CD["azure_devops"], "python -m ml_service.monitoring")
     assert [str(finding) for finding in findings] == [
         f"{CD['azure_devops']}: no pipeline deploys the chosen target webapp",
         f"{CD['azure_devops']}: no pipeline smoke-tests the chosen target webapp",
+        # the monitor of the target, still scheduled, now follows no deployment of it
+        f"{CD['azure_devops']}:{monitoring}: job Schedules.Schedules_Job: schedules monitoring of webapp before "
+        "anything deploys webapp (an earlier step or a job it depends on)",
     ]
 
 
@@ -178,6 +182,7 @@ def test_invariants_and_traits_are_data_over_known_effects() -> None:
         "gated",
         "ungated",
         "after-staging",
+        "targets-chosen",
     }
     for row in INVARIANTS:
         assert row.kind in traits.EFFECT_KINDS and row.rule in rules, row
@@ -188,3 +193,59 @@ def test_invariants_and_traits_are_data_over_known_effects() -> None:
     assert traits.command_effects("python -m ml_service.smoke_test --target online_endpoint", []) == [
         ("smoke-test", "online_endpoint", False)
     ]
+    assert traits.command_effects("python -m ml_service.monitoring --target aci --target aks", ["aci", "aks"]) == [
+        ("monitor", "aci", True),
+        ("monitor", "aks", True),
+        ("retrain", None, True),
+    ]
+
+
+# --- production monitoring and retraining (docs/monitoring.md of a generated repo) ---------------
+
+MONITORING = "python -m ml_service.monitoring"
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_monitoring_scheduled_before_the_deployment_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, **BOTH_ENDPOINTS)
+    if platform == "azure_devops":
+        _edit(project, CD[platform], "dependsOn: Canary_Promote", "dependsOn: []")
+    else:
+        _edit(project, CD[platform], "      - model\n      - canary-promote\n", "      - model\n")
+    finding = _one(check_behaviour(project), "schedules monitoring of aks before anything deploys aks")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], MONITORING)}: ")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_monitoring_outside_the_gated_environment_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, deployment_targets=["webapp"])
+    text = (project / CD[platform]).read_text()
+    gate = text.rindex("environment: production")  # the schedules job is the last one
+    (project / CD[platform]).write_text(text[:gate] + "environment: staging   " + text[gate + 23 :])
+    finding = _one(check_behaviour(project), "outside an approval-gated environment")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], MONITORING)}: ")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_chosen_target_nobody_monitors_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, deployment_targets=["aci", "webapp"])
+    _edit(project, CD[platform], f"{MONITORING} --target aci --target webapp", f"{MONITORING} --target aci")
+    findings = check_behaviour(project)
+    assert [str(finding) for finding in findings] == [
+        f"{CD[platform]}: no pipeline creates the monitoring and retraining schedules of the chosen target webapp"
+    ]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_retraining_without_a_deployment_target_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, deployment_targets=[], batch_scoring=False)
+    if platform == "azure_devops":  # the CI's code-quality step template: reported where the CI uses it
+        ci, step = CD[platform].replace("-cd.yml", "-ci.yml"), "template: code-quality-template.yml"
+        _edit(project, ".pipelines/code-quality-template.yml", "make install", f"make install && {MONITORING}")
+    else:
+        ci, step = ".github/workflows/diabetes_regression-ci.yml", MONITORING
+        anchor = "python -m ml_service.pipelines.run_training"
+        _edit(project, ci, anchor, f"{anchor} && {MONITORING}")
+    findings = [finding for finding in check_behaviour(project) if finding.path == ci]  # pr.yml shares the template
+    finding = _one(findings, "no deployment target to retrain for")
+    assert finding.startswith(f"{ci}:{_line_of(project, ci, step)}: ")

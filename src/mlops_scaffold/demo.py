@@ -1,5 +1,5 @@
 """`make demo`: render the default project into build/demo and run its local loop
-(install → train → smoke-test → batch-score), ending with a short summary."""
+(install → train → smoke-test → batch-score → monitor), ending with a short summary."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from mlops_scaffold.render import CHECKOUT_ROOT, render_project
 from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv, find_python, shared_requirements
 
 DEMO_DIR = CHECKOUT_ROOT / "build" / "demo"
-STEPS = ("install", "train", "smoke-test", "batch-score")
+STEPS = ("install", "train", "smoke-test", "batch-score", "monitor")
 
 
 def _python_version() -> str:
@@ -62,7 +62,11 @@ def run_demo(dest: Path = DEMO_DIR) -> dict:
     smoke = next(line for line in (logs / "smoke-test.log").read_text().splitlines() if "Smoke test passed" in line)
     with (dest / "outputs" / "batch" / "diabetes_scoring_output.csv").open() as predictions:
         rows = sum(1 for _ in csv.DictReader(predictions))
+    monitor_log = (logs / "monitor.log").read_text().splitlines()
+    monitoring = next(line for line in monitor_log if line.startswith("Monitoring:"))
     return {
+        "monitoring": monitoring.removeprefix("Monitoring: ").split("; report ")[0],
+        "report": dest / "outputs" / "monitoring" / "report.html",
         "model": f"{model['name']} version {model['version']}",
         "mse": metrics["mse"],
         "smoke_test": smoke,
@@ -81,6 +85,8 @@ def main() -> None:
     for step, seconds in summary["seconds"].items():
         print(f"  make {step:<12}{seconds:6.1f} s")
     print(f"\nThe project is in {DEMO_DIR}; its README explains the rest.")
+    # Last, as the loop's last step: what `make monitor` saw, and the report to open in a browser.
+    print(f"Monitoring: {summary['monitoring']}; report {summary['report']}")
 
 
 if __name__ == "__main__":

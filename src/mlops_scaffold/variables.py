@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlops_scaffold.conditions import ALWAYS, Condition, Contains, Equals
+from mlops_scaffold.conditions import ALWAYS, AnyOf, Condition, Contains, Equals
 from mlops_scaffold.naming import derived_names
+from mlops_scaffold.options import DEPLOYMENT_TARGETS
 
 GROUP = "group"  # the variable group (Azure DevOps) or repository variables (GitHub)
 TEMPLATE = "template"  # the variables template / workflow env, defaults that rarely change
@@ -37,6 +38,8 @@ ADO = Equals("ci_platform", "azure_devops")
 GITHUB = Equals("ci_platform", "github_actions")
 BATCH = Equals("batch_scoring", True)
 DATABRICKS = Equals("r_training", "databricks")
+# Any deployment target: production monitoring and retraining exist exactly then.
+DEPLOYED = AnyOf(tuple(Contains("deployment_targets", target) for target in DEPLOYMENT_TARGETS))
 
 VARIABLES: tuple[Variable, ...] = (
     Variable("BASE_NAME", "{base_name}", "Prefix of every Azure resource name"),
@@ -125,6 +128,13 @@ VARIABLES: tuple[Variable, ...] = (
         "Databricks compute attached to the workspace",
         when=DATABRICKS,
     ),
+    Variable(
+        "MONITORING_ALERT_EMAILS",
+        "",
+        "Comma-separated emails alerted when a monitoring signal breaches (empty: none)",
+        required=False,
+        when=DEPLOYED,
+    ),
     # Defaults kept beside the pipelines rather than in the group.
     Variable("SOURCES_DIR_TRAIN", "{sample_name}", "Folder of the ML code", scope=TEMPLATE),
     Variable("EXPERIMENT_NAME", "{experiment_name}", "Experiment the training runs are recorded under", scope=TEMPLATE),
@@ -146,6 +156,13 @@ VARIABLES: tuple[Variable, ...] = (
         "low_priority",
         "Priority of the training cluster (dedicated or low_priority)",
         scope=TEMPLATE,
+    ),
+    Variable(
+        "RETRAIN_CRON",
+        "0 3 * * 1",
+        "When the training pipeline is retrained on a schedule (cron, UTC; default Mondays 03:00)",
+        scope=TEMPLATE,
+        when=DEPLOYED,
     ),
     Variable("RUN_EVALUATION", "true", "Compare the new model with production before registering", scope=TEMPLATE),
     Variable("ALLOW_RUN_CANCEL", "true", "Cancel the run when the new model is not better", scope=TEMPLATE),

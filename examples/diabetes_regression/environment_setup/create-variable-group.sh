@@ -22,6 +22,7 @@ variables=(
   'WORKSPACE_SVC_CONNECTION|aml-workspace-connection|false'
   'ACI_DEPLOYMENT_NAME|mlops-aci|false'
   'SCORING_DATASTORE_STORAGE_NAME|mlopsdiabescoresa|false'
+  'MONITORING_ALERT_EMAILS||false'
 )
 
 if ! command -v az >/dev/null 2>&1; then

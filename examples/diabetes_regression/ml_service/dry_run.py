@@ -24,10 +24,12 @@ from azure.ai.ml.entities import (
     CommandJob,
     Data,
     Environment,
+    JobSchedule,
     KubernetesOnlineDeployment,
     KubernetesOnlineEndpoint,
     ManagedOnlineDeployment,
     ManagedOnlineEndpoint,
+    MonitorSchedule,
     PipelineJob,
 )
 
@@ -38,6 +40,7 @@ from ml_service.deploy import aci
 from ml_service.deploy.model import RegisteredModel
 from ml_service.deploy.scoring_image import build_request, image
 from ml_service.environments import scoring_environment, training_environment
+from ml_service.monitoring import schedules
 from ml_service.pipelines.batch_scoring import build_batch_scoring_pipeline, scoring_data_asset, scoring_datastores
 from ml_service.pipelines.training import build_training_pipeline
 from ml_service.settings import EXAMPLE_VALUES, PROJECT_ROOT, Settings, load_settings
@@ -55,6 +58,8 @@ SCHEMAS: tuple[tuple[type, str], ...] = (
     (ManagedOnlineDeployment, "managedOnlineDeployment.schema.json"),
     (KubernetesOnlineEndpoint, "kubernetesOnlineEndpoint.schema.json"),
     (KubernetesOnlineDeployment, "kubernetesOnlineDeployment.schema.json"),
+    (MonitorSchedule, "monitorSchedule.schema.json"),
+    (JobSchedule, "schedule.schema.json"),
 )
 # The folders the dry run writes; emptied first so no file of an earlier run lingers.
 FOLDERS = (
@@ -68,6 +73,7 @@ FOLDERS = (
     "endpoints",
     "environments",
     "jobs",
+    "schedules",
     "webapp",
 )
 DRY_RUN_BUILD_ID = "dry-run"
@@ -121,6 +127,8 @@ def entities(settings: Settings, model: RegisteredModel) -> Iterator[tuple[str, 
     yield "jobs/batch_scoring_pipeline.yml", build_batch_scoring_pipeline(settings, model.version)
     yield "aci/image_build.json", build_request(settings, model)
     yield "aci/container_group.json", aci.container_group(settings, image(settings, model))
+    # Production monitoring and retraining (ml_service/monitoring.py).
+    yield from schedules(settings, ["aci"])
 
 
 def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> list[Path]:

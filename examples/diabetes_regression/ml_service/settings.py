@@ -24,6 +24,7 @@ MEANINGS: dict[str, str] = {
     "ACI_DEPLOYMENT_NAME": "Azure Container Instances container group of the scoring service",
     "ACI_IDENTITY_NAME": "User-assigned identity (created by the IaC) that ACI pulls the scoring image with",
     "SCORING_DATASTORE_STORAGE_NAME": "Storage account that holds batch-scoring input and output",
+    "MONITORING_ALERT_EMAILS": "Comma-separated emails alerted when a monitoring signal breaches (empty: none)",
     "SOURCES_DIR_TRAIN": "Folder of the ML code",
     "EXPERIMENT_NAME": "Experiment the training runs are recorded under",
     "MODEL_NAME": "Registered model name",
@@ -36,6 +37,7 @@ MEANINGS: dict[str, str] = {
     "AML_CLUSTER_MIN_NODES": "Minimum nodes of the training cluster",
     "AML_CLUSTER_MAX_NODES": "Maximum nodes of the training cluster",
     "AML_CLUSTER_PRIORITY": "Priority of the training cluster (dedicated or low_priority)",
+    "RETRAIN_CRON": "When the training pipeline is retrained on a schedule (cron, UTC; default Mondays 03:00)",
     "RUN_EVALUATION": "Compare the new model with production before registering",
     "ALLOW_RUN_CANCEL": "Cancel the run when the new model is not better",
     "SCORING_DATASTORE_INPUT_CONTAINER": "Container of the batch-scoring input",
@@ -66,6 +68,7 @@ TEMPLATE_DEFAULTS: dict[str, str] = {
     "AML_CLUSTER_MIN_NODES": "0",
     "AML_CLUSTER_MAX_NODES": "4",
     "AML_CLUSTER_PRIORITY": "low_priority",
+    "RETRAIN_CRON": "0 3 * * 1",
     "RUN_EVALUATION": "true",
     "ALLOW_RUN_CANCEL": "true",
     "SCORING_DATASTORE_INPUT_CONTAINER": "input",
@@ -90,6 +93,7 @@ EXAMPLE_VALUES: dict[str, str] = {
     "ACI_DEPLOYMENT_NAME": "mlops-aci",
     "ACI_IDENTITY_NAME": "mlopsdiabe-AML-ACI-ID",
     "SCORING_DATASTORE_STORAGE_NAME": "mlopsdiabescoresa",
+    "MONITORING_ALERT_EMAILS": "",
     "SOURCES_DIR_TRAIN": "diabetes_regression",
     "EXPERIMENT_NAME": "mlopspython",
     "MODEL_NAME": "diabetes_regression_model",
@@ -102,6 +106,7 @@ EXAMPLE_VALUES: dict[str, str] = {
     "AML_CLUSTER_MIN_NODES": "0",
     "AML_CLUSTER_MAX_NODES": "4",
     "AML_CLUSTER_PRIORITY": "low_priority",
+    "RETRAIN_CRON": "0 3 * * 1",
     "RUN_EVALUATION": "true",
     "ALLOW_RUN_CANCEL": "true",
     "SCORING_DATASTORE_INPUT_CONTAINER": "input",
@@ -167,8 +172,11 @@ class Settings:
     aml_cluster_min_nodes_scoring: int
     aml_cluster_max_nodes_scoring: int
     aml_cluster_priority_scoring: str
+    retrain_cron: str
     # Optional: without it the workspace client asks the Azure CLI for the current subscription.
     azure_subscription_id: str = ""
+    # Production monitoring (ml_service/monitoring.py): no alert emails when empty.
+    monitoring_alert_emails: str = ""
 
     @property
     def training_cluster(self) -> ClusterSettings:

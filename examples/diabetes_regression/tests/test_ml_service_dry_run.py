@@ -16,6 +16,7 @@ from azure.ai.ml import (
     load_online_deployment,
     load_online_endpoint,
 )
+from azure.ai.ml.entities._load_functions import load_schedule  # the schedule loader; not exported by azure.ai.ml
 
 from ml_service.deploy.model import RegisteredModel
 from ml_service.dry_run import SCHEMA_ROOT, write_dry_run
@@ -32,6 +33,8 @@ LOADERS = {
     "managedOnlineDeployment": load_online_deployment,
     "kubernetesOnlineEndpoint": load_online_endpoint,
     "kubernetesOnlineDeployment": load_online_deployment,
+    "monitorSchedule": load_schedule,
+    "schedule": load_schedule,
 }
 
 
@@ -74,6 +77,8 @@ def test_the_expected_entities_are_written(dry_run: Path) -> None:
         "environments/diabetes_regression_scoring_env.yml",
         "aci/image_build.json",
         "aci/container_group.json",
+        "schedules/retraining.yml",
+        "jobs/retraining_pipeline.yml",
     }
     assert expected <= files, sorted(expected - files)
 
@@ -105,6 +110,12 @@ def test_batch_scoring_reads_its_datastores_as_the_cluster_identity(dry_run: Pat
     for name in ("scoring_input", "scoring_output"):
         datastore = yaml.safe_load((dry_run / "datastores" / f"{name}.yml").read_text(encoding="utf-8"))
         assert not datastore.get("credentials")  # no account key, no SAS
+
+
+def test_retraining_is_the_training_pipeline_on_the_retrain_cron(dry_run: Path) -> None:
+    schedule = load_schedule(dry_run / "schedules" / "retraining.yml")
+    assert schedule.trigger.expression == EXAMPLE_VALUES["RETRAIN_CRON"]
+    assert list(schedule.create_job.jobs) == ["train", "evaluate", "register"]  # it ends at the evaluate gate
 
 
 def test_aci_container_group_has_one_cpu_and_four_gb(dry_run: Path) -> None:

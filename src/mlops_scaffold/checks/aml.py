@@ -35,6 +35,9 @@ LOADERS = {
     "managedOnlineDeployment": "load_online_deployment",
     "kubernetesOnlineEndpoint": "load_online_endpoint",
     "kubernetesOnlineDeployment": "load_online_deployment",
+    # Production monitoring and retraining (ml_service/monitoring.py).
+    "monitorSchedule": "load_schedule",
+    "schedule": "load_schedule",
 }
 ARM_SCHEMA_PREFIX = "https://schema.management.azure.com/schemas/"
 
@@ -115,6 +118,7 @@ from pathlib import Path
 warnings.simplefilter("ignore")
 import yaml
 import azure.ai.ml as aml
+import azure.ai.ml.entities._load_functions as aml_loaders  # load_schedule is not exported by azure.ai.ml
 jobs, loaders = json.loads(Path(sys.argv[1]).read_text()), json.loads(sys.argv[2])
 installed = tuple(os.path.join(os.path.realpath(p), "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
 def _own(file, project):
@@ -156,7 +160,7 @@ for project, output, dotenv in jobs:
                 if kind not in loaders:
                     results[name] = f"no azure.ai.ml loader for $schema {schema!r}"
                     continue
-                getattr(aml, loaders[kind])(path)
+                (getattr(aml, loaders[kind], None) or getattr(aml_loaders, loaders[kind]))(path)
                 results[name] = None
             except Exception as exc:
                 detail = " ".join(str(exc).split())[:400]
@@ -194,7 +198,7 @@ def _run_batch(jobs: list[tuple[Path | None, Path]], python: str) -> dict[Path, 
         if entry["error"]:
             findings[output] = [Finding("ml_service/dry_run.py", None, f"dry run failed: {entry['error']}")]
             continue
-        found = [*_schema_lines(output), *_json_shapes(output)]
+        found = [*_schema_lines(output), *_json_shapes(output), *_retraining_gate(output)]
         found += [Finding(f"{DRY_RUN_OUTPUT}/{name}", None, error) for name, error in entry["results"].items() if error]
         if not entry["results"]:
             found.append(Finding(DRY_RUN_OUTPUT, None, "the dry run wrote no YAML"))
@@ -308,6 +312,27 @@ def _schema_lines(output: Path) -> list[Finding]:
         if not first.startswith(f"$schema: {SCHEMA_ROOT}"):
             name = f"{DRY_RUN_OUTPUT}/{path.relative_to(output).as_posix()}"
             findings.append(Finding(name, 1, f"first line must be the $schema line, not {first!r}"))
+    return findings
+
+
+RETRAINING_GATE = "the scheduled retraining does not end at the evaluate gate (register without evaluate's decision)"
+
+
+def _retraining_gate(output: Path) -> list[Finding]:
+    """A scheduled pipeline (the retraining of docs/monitoring.md) ends at the evaluate gate: its
+    register step takes the evaluate step's decision, so a retrained model is registered only if better."""
+    findings = []
+    for path in sorted(output.glob("schedules/*.yml")):
+        create_job = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("create_job")
+        if not isinstance(create_job, dict) or create_job.get("type") != "pipeline":
+            continue
+        job_file = path.parent / str(create_job.get("job", ""))
+        pipeline = yaml.safe_load(job_file.read_text(encoding="utf-8")) if job_file.is_file() else None
+        jobs = (pipeline or {}).get("jobs") or {}
+        decision = str(((jobs.get("register") or {}).get("inputs") or {}).get("decision_input", ""))
+        if "evaluate" not in jobs or "parent.jobs.evaluate.outputs" not in decision:
+            name = f"{DRY_RUN_OUTPUT}/{path.relative_to(output).as_posix()}"
+            findings.append(Finding(name, None, RETRAINING_GATE))
     return findings
 
 

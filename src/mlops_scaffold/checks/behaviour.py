@@ -282,7 +282,7 @@ class Invariant:
     production_only: bool = False
 
 
-TARGETED = ("deploy", "smoke-test", "traffic", "promote", "rollback")
+TARGETED = ("deploy", "smoke-test", "traffic", "promote", "rollback", "monitor")
 INVARIANTS: tuple[Invariant, ...] = (
     *(Invariant(kind, "chosen-target", "", "touches {target}, which this project did not choose") for kind in TARGETED),
     Invariant(
@@ -303,7 +303,7 @@ INVARIANTS: tuple[Invariant, ...] = (
             "changes production outside an approval-gated environment (runs in {environment})",
             production_only=True,
         )
-        for kind in ("deploy", "traffic", "promote", "iac-apply")
+        for kind in ("deploy", "traffic", "promote", "iac-apply", "monitor", "retrain")
     ),
     *(
         Invariant(
@@ -314,6 +314,18 @@ INVARIANTS: tuple[Invariant, ...] = (
             production_only=True,
         )
         for kind in ("deploy", "traffic", "promote")
+    ),
+    Invariant(
+        "monitor",
+        "after-same-target",
+        "deploy",
+        "schedules monitoring of {target} before anything deploys {target} (an earlier step or a job it depends on)",
+    ),
+    Invariant(
+        "retrain",
+        "targets-chosen",
+        "",
+        "creates the retraining schedule, but this project has no deployment target to retrain for",
     ),
     Invariant("rollback", "ungated", "", "rolls back in {environment}, behind the approval it is meant to undo"),
     Invariant("rollback", "on-failure", "", "rolls back whatever happened: its condition must be failed() / failure()"),
@@ -334,6 +346,7 @@ INVARIANTS: tuple[Invariant, ...] = (
 COVERAGE: tuple[tuple[str, str], ...] = (
     ("deploy", "no pipeline deploys the chosen target {target}"),
     ("smoke-test", "no pipeline smoke-tests the chosen target {target}"),
+    ("monitor", "no pipeline creates the monitoring and retraining schedules of the chosen target {target}"),
 )
 
 
@@ -389,6 +402,8 @@ def _violation(
             - watched
         )
         return missing[0] if missing else None
+    if row.rule == "targets-chosen":
+        return None if chosen else ""
     if row.rule == "on-failure":
         return None if re.search(r"\bfail(?:ed|ure)\(\)", effect.job.condition) else ""
     if row.rule == "gated":

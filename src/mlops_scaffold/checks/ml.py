@@ -64,7 +64,7 @@ def makefile_targets(project: Path) -> list[Finding]:
         return [Finding("Makefile", None, "missing")]
     text = path.read_text()
     answers = _answers(project)
-    targets = ["install", "lint", "test", "train", "serve", "smoke-test"]
+    targets = ["install", "lint", "test", "train", "serve", "smoke-test", "monitor", "retrain-if-drift"]
     if answers.get("batch_scoring", True):
         targets.append("batch-score")
     if answers.get("r_training", "none") != "none":

@@ -22,6 +22,8 @@ EFFECT_KINDS = (
     "traffic",
     "promote",
     "rollback",
+    "monitor",
+    "retrain",
 )
 
 
@@ -56,6 +58,10 @@ CANARY_STEPS: dict[str, tuple[str, bool]] = {
     "rollback": ("rollback", True),
 }
 
+# Production monitoring: ml_service.monitoring creates the model monitor of each --target and the
+# retraining schedule (docs/monitoring.md in a generated repo). Both change what runs in production.
+MONITORING_MODULE = r"\bpython3? -m ml_service\.monitoring\b"
+
 # Commands whose effect does not depend on a target: (regex, effect kind, changes production).
 COMMAND_EFFECTS: tuple[tuple[str, str, bool], ...] = (
     (r"\bterraform\s+plan\b", "iac-plan", False),
@@ -88,6 +94,9 @@ def command_effects(command: str, chosen: list[str] | tuple[str, ...]) -> list[t
         step = re.search(r"--step[ =](\w+)", command)
         kind, production = CANARY_STEPS.get(step.group(1) if step else "", ("deploy", True))
         effects.append((kind, canary_target(chosen), production))
+    if re.search(MONITORING_MODULE, command):
+        effects += [("monitor", target, True) for target in re.findall(r"--target[ =](\w+)", command)]
+        effects.append(("retrain", None, True))
     for pattern, kind, production in COMMAND_EFFECTS:
         if re.search(pattern, command):
             effects.append((kind, None, production))

@@ -6,13 +6,21 @@ A malformed request gets a 4xx with {"error": "..."}, never a 500: 413 when the 
 MAX_REQUEST_BYTES or has more than MAX_ROWS rows, 400 for anything else (not JSON, nested too deeply,
 wrong shape or types, a number that is not finite or an integer too large for a float64 to hold
 exactly). Every request logs one JSON line with RequestId, TraceParent and NumberOfPredictions.
+
+When SCORING_COLLECT_LOG names a file (`make serve`, `make batch-score`), every scored request also
+appends its inputs and predictions to it as JSON lines in the shape of Azure ML's data collector
+(model_inputs, model_outputs), which `make monitor` reads (docs/monitoring.md).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
+import sys
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +36,9 @@ MAX_ROWS = int(os.environ.get("SCORING_MAX_ROWS", 1000))
 MAX_EXACT_INTEGER = 2**53
 # Where the caller's request id may be: Azure ML's front end, the original's header, the smoke test's.
 REQUEST_ID_HEADERS = ("x-request-id", "x-ms-request-id", "x-ms-client-request-id")
+# The data collector's log: a file, "-" for standard output (the scoring image's container log), or
+# empty: nothing is collected (the default; Azure ML's own collector serves online endpoints).
+COLLECT_LOG = os.environ.get("SCORING_COLLECT_LOG", "")
 
 
 class BadRequest(ValueError):
@@ -115,6 +126,46 @@ def log_request(headers: dict[str, str], predictions: int, error: str | None = N
     print(json.dumps(line), flush=True)
 
 
+def feature_names() -> tuple[str, ...]:
+    """The data contract's feature names (this file is <project>/<package>/scoring/score.py; only
+    collection needs them, so the package is put on the path only then)."""
+    package = Path(__file__).resolve().parents[1]
+    if str(package.parent) not in sys.path:
+        sys.path.append(str(package.parent))
+    return importlib.import_module(f"{package.name}.util.data").FEATURES
+
+
+def collect(log: str | Path, features: np.ndarray, predictions: np.ndarray, correlation_id: str = "") -> None:
+    """Append one model_inputs and one model_outputs line (Azure ML data collector's shape) to `log`
+    ("-": standard output). One write of both lines, so concurrent workers do not interleave them."""
+    names = feature_names()
+    correlation_id = correlation_id or str(uuid.uuid4())
+    now = int(time.time() * 1000)
+    lines = [
+        {
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": "local",
+            "type": f"azureml.inference.{kind}",
+            "datacontenttype": "application/json",
+            "time": now,
+            "data": data,
+            "correlationid": correlation_id,
+        }
+        for kind, data in (
+            ("model_inputs", [dict(zip(names, map(float, row), strict=True)) for row in features]),
+            ("model_outputs", [{"prediction": float(value)} for value in predictions]),
+        )
+    ]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    if str(log) == "-":  # the container log (the scoring image on ACI and App Service)
+        print(text, end="", flush=True)
+        return
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a", encoding="utf-8") as file:
+        file.write(text)
+
+
 def run(raw_data: str, request_headers: dict[str, str] | None = None) -> Any:
     headers = {key.lower(): value for key, value in (request_headers or {}).items()}
     try:
@@ -130,4 +181,7 @@ def run(raw_data: str, request_headers: dict[str, str] | None = None) -> Any:
         log_request(headers, 0, str(error))
         return AMLResponse({"error": str(error)}, error.status, json_str=True)
     log_request(headers, len(predictions))
+    if COLLECT_LOG:
+        request_id = next((headers[name] for name in REQUEST_ID_HEADERS if headers.get(name)), "")
+        collect(COLLECT_LOG, features, predictions, request_id)
     return {"result": predictions.tolist()}

@@ -8,7 +8,8 @@ runs the same functions over mini-batches of a CSV file in parallel processes:
         [--model-name NAME --model-dir DIR]
 
 With --model-name it first downloads the production model into --model-dir (else it scores the
-model already in AZUREML_MODEL_DIR).
+model already in AZUREML_MODEL_DIR). When SCORING_COLLECT_LOG names a file, the scored inputs and
+predictions are appended to it as the scoring server does (score.collect), for `make monitor`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def init() -> None:
 def score_frame(name: str, df: pd.DataFrame) -> list[str]:
     features = df.drop(columns=[TARGET], errors="ignore").to_numpy(dtype=float)
     predictions = model.predict(features)
+    if os.environ.get("SCORING_COLLECT_LOG"):  # local only: Azure ML loads this file outside its package
+        from .score import collect
+
+        collect(os.environ["SCORING_COLLECT_LOG"], features, predictions)
     return [f"{name},{row},{prediction}" for row, prediction in enumerate(predictions)]
 
 

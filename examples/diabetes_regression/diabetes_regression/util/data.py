@@ -30,6 +30,21 @@ REFERENCE = {
 # How many reference standard deviations a column's mean may move before it counts as drift.
 MAX_MEAN_SHIFT = 1.0
 
+# Production monitoring (`make monitor`, and Azure ML model monitoring): a feature breaches when a
+# metric of its scored inputs against the training data exceeds its threshold here. The names are
+# Azure ML's (DataDriftSignal, DataQualitySignal); docs/monitoring.md explains each one. The
+# distribution thresholds tolerate the sampling noise of a few dozen rows (40 unshifted rows of the
+# training data reach about 0.35); with thousands of rows a day, tighten them.
+MONITORING_THRESHOLDS = {
+    "jensen_shannon_distance": 0.5,
+    "normalized_wasserstein_distance": 0.5,
+    "population_stability_index": 0.5,
+    "null_value_rate": 0.0,
+    "out_of_bounds_rate": 0.05,
+}
+# Below this many scored rows, the distribution metrics are reported but not judged (too noisy).
+MONITORING_MIN_ROWS = 30
+
 
 def read_data(path: str | Path) -> pd.DataFrame:
     """Read a CSV file, or every CSV file in a folder (an Azure ML uri_folder input), as one frame."""

@@ -1,0 +1,121 @@
+"""`make monitor`: the scored inputs of the local data collector's log against the training data.
+
+    python -m <package>.monitoring.monitor --log outputs/monitoring/collected.jsonl \
+        --reference data/diabetes.csv --output outputs/monitoring
+
+Computes, per feature, the metrics of Azure ML model monitoring (metrics.py) and compares them with
+the data contract's MONITORING_THRESHOLDS (util/data.py); writes report.html and summary.json under
+--output, prints a one-screen summary and exits 1 when a threshold is breached (2 on bad input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..util.data import FEATURES, MONITORING_MIN_ROWS, MONITORING_THRESHOLDS, read_data
+from .metrics import feature_metrics
+
+INPUTS = "azureml.inference.model_inputs"
+
+
+class NothingToMonitor(ValueError):
+    """The log is missing, empty or holds no model inputs."""
+
+
+def read_inputs(log: Path) -> pd.DataFrame:
+    """Every model_inputs record of a data collector JSONL log, one row per scored row."""
+    if not log.is_file():
+        raise NothingToMonitor(f"{log} does not exist: score some data first (make batch-score, or make serve)")
+    records: list[dict] = []
+    for number, line in enumerate(log.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            raise NothingToMonitor(f"{log}:{number}: not a JSON line") from None
+        if event.get("type") == INPUTS:
+            records.extend(event.get("data") or [])
+    if not records:
+        raise NothingToMonitor(f"{log} holds no model inputs: score some data first")
+    return pd.DataFrame.from_records(records).reindex(columns=list(FEATURES)).astype(float)
+
+
+def breaches(results: dict[str, dict[str, float | None]]) -> dict[str, list[str]]:
+    """feature -> the metrics over their thresholds."""
+    found = {}
+    for feature, values in results.items():
+        over = [name for name, value in values.items() if value is not None and value > MONITORING_THRESHOLDS[name]]
+        if over:
+            found[feature] = over
+    return found
+
+
+def monitor(log: Path, reference_path: Path, output: Path, *, plots: bool = True) -> dict:
+    """Compute, write report.html and summary.json; returns the summary."""
+    production = read_inputs(log)
+    reference = read_data(reference_path)
+    results = {
+        feature: feature_metrics(
+            reference[feature].to_numpy(dtype=float), production[feature].to_numpy(dtype=float), MONITORING_MIN_ROWS
+        )
+        for feature in FEATURES
+    }
+    found = breaches(results)
+    summary = {"rows": len(production), "thresholds": MONITORING_THRESHOLDS, "features": results, "breaches": found}
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    if plots:
+        from .report import feature_plot, write_report  # matplotlib only when a report is written
+
+        images = {
+            feature: feature_plot(
+                feature, reference[feature].to_numpy(dtype=float), production[feature].to_numpy(dtype=float)
+            )
+            for feature in FEATURES
+        }
+        write_report(output / "report.html", results, MONITORING_THRESHOLDS, images, len(production))
+    return summary
+
+
+def print_summary(summary: dict, report: Path) -> None:
+    short = {
+        "jensen_shannon_distance": "JS",
+        "normalized_wasserstein_distance": "W/std",
+        "population_stability_index": "PSI",
+        "null_value_rate": "null",
+        "out_of_bounds_rate": "out",
+    }
+    print(f"{'feature':<10}" + "".join(f"{short[name]:>8}" for name in short) + "  breach")
+    for feature, values in summary["features"].items():
+        cells = "".join(f"{'-' if values[name] is None else format(values[name], '.3f'):>8}" for name in short)
+        print(f"{feature:<10}{cells}  {', '.join(short[n] for n in summary['breaches'].get(feature, []))}")
+    found = summary["breaches"]
+    verdict = f"drift on {', '.join(found)}" if found else "no threshold breached"
+    print(f"Monitoring: {summary['rows']} scored rows, {verdict}; report {report}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--log", type=Path, required=True, help="the data collector's JSONL log")
+    parser.add_argument("--reference", type=Path, required=True, help="the training data (CSV)")
+    parser.add_argument("--output", type=Path, required=True, help="folder for report.html and summary.json")
+    args = parser.parse_args(argv)
+    try:
+        summary = monitor(args.log, args.reference, args.output)
+    except (NothingToMonitor, FileNotFoundError) as error:
+        print(f"make monitor: {error}", file=sys.stderr)
+        return 2
+    print_summary(summary, args.output / "report.html")
+    return 1 if summary["breaches"] else 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    raise SystemExit(main())

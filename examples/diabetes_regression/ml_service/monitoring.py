@@ -1,0 +1,196 @@
+"""Production monitoring and retraining in Azure ML (docs/monitoring.md).
+
+- `data_collector()`: the data collector of managed online and Kubernetes deployments (model inputs
+  and outputs, into the workspace's blob store).
+- `monitor_schedule()`: an Azure ML model monitor (MonitorSchedule) of one deployment: data drift,
+  prediction drift and data quality against the training data, with the data contract's thresholds
+  (<package>/util/data.py) and alert emails from MONITORING_ALERT_EMAILS.
+- `retraining_schedule()`: a JobSchedule that submits the training pipeline on RETRAIN_CRON; the
+  pipeline ends at its evaluate gate, so a retrained model is registered only when it is better.
+
+Everything is built offline (the dry run writes it); `main` creates or updates the schedules after
+a deployment to TARGET (Azure ML monitors online endpoints only: managed and Kubernetes):
+
+    python -m ml_service.monitoring --target TARGET [--target TARGET ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+from collections.abc import Iterator
+from typing import Any
+
+from azure.ai.ml.entities import (
+    AlertNotification,
+    CronTrigger,
+    DataCollector,
+    DataDriftMetricThreshold,
+    DataDriftSignal,
+    DataQualityMetricsNumerical,
+    DataQualityMetricThreshold,
+    DataQualitySignal,
+    DeploymentCollection,
+    JobSchedule,
+    MonitorDefinition,
+    MonitoringTarget,
+    MonitorSchedule,
+    NumericalDriftMetrics,
+    PredictionDriftMetricThreshold,
+    PredictionDriftSignal,
+    ReferenceData,
+    ServerlessSparkCompute,
+)
+
+from ml_service.cli import run
+from ml_service.data import training_input
+from ml_service.deploy.online import PRODUCTION
+from ml_service.pipelines.training import build_training_pipeline
+from ml_service.settings import Settings, load_settings
+
+# The model monitor runs daily at 06:00 UTC on serverless Spark (Azure ML's defaults for a monitor).
+MONITOR_CRON = "0 6 * * *"
+MONITOR_COMPUTE = ServerlessSparkCompute(instance_type="standard_e4s_v3", runtime_version="3.4")
+RETRAINING_BUILD_URI = "azureml://schedules/retraining"
+
+
+def contract(settings: Settings) -> Any:
+    """The data contract of the ML package (FEATURES, TARGET, MONITORING_THRESHOLDS)."""
+    return importlib.import_module(f"{settings.sources_dir_train}.util.data")
+
+
+def alert_emails(settings: Settings) -> list[str]:
+    return [email.strip() for email in settings.monitoring_alert_emails.split(",") if email.strip()]
+
+
+def data_collector() -> DataCollector:
+    """Collect every request's model inputs and outputs (sampling rate 1: all of them)."""
+    return DataCollector(
+        collections={
+            "model_inputs": DeploymentCollection(enabled="true"),
+            "model_outputs": DeploymentCollection(enabled="true"),
+        },
+        sampling_rate=1.0,
+    )
+
+
+def _training_data(settings: Settings) -> ReferenceData:
+    return ReferenceData(
+        input_data=training_input(settings),
+        data_context="training",
+        data_column_names={"target_column": contract(settings).TARGET},
+    )
+
+
+def monitor_schedule(settings: Settings, endpoint: str, deployment: str) -> MonitorSchedule:
+    """The model monitor of `endpoint`/`deployment` (its collected inputs and outputs)."""
+    thresholds = contract(settings).MONITORING_THRESHOLDS
+    drift = NumericalDriftMetrics(normalized_wasserstein_distance=thresholds["normalized_wasserstein_distance"])
+    quality = DataQualityMetricsNumerical(
+        null_value_rate=thresholds["null_value_rate"], out_of_bounds_rate=thresholds["out_of_bounds_rate"]
+    )
+    emails = alert_emails(settings)
+    return MonitorSchedule(
+        name=f"{endpoint}-{deployment}-monitor",
+        trigger=CronTrigger(expression=MONITOR_CRON),
+        create_monitor=MonitorDefinition(
+            compute=MONITOR_COMPUTE,
+            monitoring_target=MonitoringTarget(
+                ml_task="regression", endpoint_deployment_id=f"azureml:{endpoint}:{deployment}"
+            ),
+            monitoring_signals={
+                "data_drift": DataDriftSignal(
+                    reference_data=_training_data(settings),
+                    features="all_features",
+                    metric_thresholds=DataDriftMetricThreshold(numerical=drift),
+                    alert_enabled=bool(emails),
+                ),
+                "prediction_drift": PredictionDriftSignal(
+                    reference_data=_training_data(settings),
+                    metric_thresholds=PredictionDriftMetricThreshold(numerical=drift),
+                    alert_enabled=bool(emails),
+                ),
+                "data_quality": DataQualitySignal(
+                    reference_data=_training_data(settings),
+                    features="all_features",
+                    metric_thresholds=DataQualityMetricThreshold(numerical=quality),
+                    alert_enabled=bool(emails),
+                ),
+            },
+            alert_notification=AlertNotification(emails=emails) if emails else None,
+        ),
+        description=f"Drift and data quality of {settings.model_name} in production (docs/monitoring.md)",
+    )
+
+
+def retraining_schedule(settings: Settings) -> JobSchedule:
+    """The training pipeline (train -> evaluate -> register) on RETRAIN_CRON. Unattended, it always
+    evaluates (whatever RUN_EVALUATION says): a retrained model is registered only when better."""
+    gated = dataclasses.replace(settings, run_evaluation=True)
+    return JobSchedule(
+        name=f"{settings.training_pipeline_name}-retraining",
+        trigger=CronTrigger(expression=settings.retrain_cron),
+        create_job=build_training_pipeline(gated, "scheduled-retraining", RETRAINING_BUILD_URI),
+        description=f"Retrains {settings.model_name}; the evaluate gate registers it only when better",
+    )
+
+
+# The targets Azure ML's model monitoring watches -> the setting naming their online endpoint.
+MONITORED_ENDPOINTS = {"online_endpoint": "online_endpoint_name", "aks": "aks_deployment_name"}
+TARGETS = ("aci", "aks", "online_endpoint", "webapp")
+
+
+class JobFileSchedule(JobSchedule):
+    """A JobSchedule written as YAML that names its job's file (`create_job: {type, job: FILE}`): the
+    form `az ml schedule create --file` loads, which validates the job file too."""
+
+    def __init__(self, schedule: JobSchedule, job_file: str) -> None:
+        super().__init__(
+            name=schedule.name,
+            trigger=schedule.trigger,
+            create_job=schedule.create_job,
+            description=schedule.description,
+        )
+        self.job_file = job_file
+
+    def _to_dict(self) -> dict:
+        return {**super()._to_dict(), "create_job": {"type": self.create_job.type, "job": self.job_file}}
+
+
+def schedules(settings: Settings, targets: list[str]) -> Iterator[tuple[str, Any]]:
+    """(dry-run file, entity): the retraining pipeline and its schedule, and the monitor of each
+    monitored target."""
+    retraining = retraining_schedule(settings)
+    yield "jobs/retraining_pipeline.yml", retraining.create_job
+    yield "schedules/retraining.yml", JobFileSchedule(retraining, "../jobs/retraining_pipeline.yml")
+    for endpoint in monitored_endpoints(settings, targets):
+        yield f"schedules/{endpoint}-monitor.yml", monitor_schedule(settings, endpoint, PRODUCTION)
+
+
+def monitored_endpoints(settings: Settings, targets: list[str]) -> list[str]:
+    return [getattr(settings, MONITORED_ENDPOINTS[target]) for target in targets if target in MONITORED_ENDPOINTS]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", required=True, action="append", choices=TARGETS, help="a deployed target")
+    args = parser.parse_args(argv)
+
+    def _main() -> int:
+        from ml_service.workspace import workspace_client
+
+        settings = load_settings()
+        ml_client = workspace_client(settings)
+        endpoints = monitored_endpoints(settings, args.target)
+        monitors = [monitor_schedule(settings, endpoint, PRODUCTION) for endpoint in endpoints]
+        for schedule in [retraining_schedule(settings), *monitors]:
+            ml_client.schedules.begin_create_or_update(schedule).result()
+            print(f"Created or updated the schedule {schedule.name}")
+        return 0
+
+    return run(_main)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

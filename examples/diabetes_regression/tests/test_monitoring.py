@@ -1,0 +1,140 @@
+"""Production monitoring, locally: what the scoring server collects, and `make monitor`'s verdict,
+figures and report."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import DATA, FIXTURES, PROJECT_ROOT
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import wasserstein_distance
+
+from diabetes_regression.monitoring import metrics, monitor
+from diabetes_regression.util import bench_serve
+from diabetes_regression.util.data import FEATURES, MONITORING_MIN_ROWS
+from diabetes_regression.util.serve_local import SCORE_SCRIPT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def collecting_server(trained: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The real scoring server with the local data collector on: (url, log)."""
+    log = tmp_path_factory.mktemp("collected") / "collected.jsonl"
+    port = free_port()
+    environment = {**os.environ, "AZUREML_MODEL_DIR": str(trained["model"]), "SCORING_COLLECT_LOG": str(log)}
+    command = [sys.executable, "-m", "azureml_inference_server_http"]
+    command += ["--entry_script", str(SCORE_SCRIPT), "--port", str(port), "--worker_count", "2"]
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/score"
+    try:
+        deadline = time.monotonic() + 120
+        while bench_serve.send(url, bench_serve.BODY, timeout=5) != 200:
+            assert process.poll() is None, "the scoring server stopped while starting"
+            assert time.monotonic() < deadline, "the scoring server did not answer within 120 s"
+            time.sleep(0.5)
+        yield url, log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def score_through(url: str, log: Path, frame: pd.DataFrame) -> None:
+    """Start a fresh log, then score the frame's features through the server, 50 rows a request."""
+    log.write_text("")
+    rows = frame[list(FEATURES)].to_numpy(dtype=float).tolist()
+    for start in range(0, len(rows), 50):
+        body = json.dumps({"data": rows[start : start + 50]}).encode()
+        assert bench_serve.send(url, body, timeout=30) == 200
+
+
+def test_the_server_collects_inputs_and_outputs_in_the_data_collector_shape(collecting_server, diabetes) -> None:
+    url, log = collecting_server
+    score_through(url, log, diabetes.head(3))
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [event["type"] for event in events] == ["azureml.inference.model_inputs", "azureml.inference.model_outputs"]
+    assert events[0]["correlationid"] == events[1]["correlationid"]
+    assert list(events[0]["data"][0]) == list(FEATURES)
+    assert len(events[1]["data"]) == 3
+
+
+def test_collecting_to_standard_output_writes_the_same_lines(capsys) -> None:
+    from diabetes_regression.scoring import score
+
+    score.collect("-", np.ones((2, len(FEATURES))), np.array([1.0, 2.0]), "request-1")
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [event["type"] for event in events] == ["azureml.inference.model_inputs", "azureml.inference.model_outputs"]
+    assert {event["correlationid"] for event in events} == {"request-1"}
+    assert events[1]["data"] == [{"prediction": 1.0}, {"prediction": 2.0}]
+
+
+def test_normal_scoring_input_breaches_nothing(collecting_server, diabetes, tmp_path: Path) -> None:
+    url, log = collecting_server
+    score_through(url, log, diabetes.iloc[::2])
+    assert monitor.main(["--log", str(log), "--reference", str(DATA), "--output", str(tmp_path)]) == 0
+
+
+def test_the_bad_distribution_fixture_is_reported_as_drift(collecting_server, tmp_path: Path, capsys) -> None:
+    url, log = collecting_server
+    score_through(url, log, pd.read_csv(FIXTURES / "bad_distribution.csv"))
+    assert monitor.main(["--log", str(log), "--reference", str(DATA), "--output", str(tmp_path)]) == 1
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary["breaches"]) == {"AGE", "BMI"}  # the fixture's shifted features, and only those
+    assert "drift on AGE, BMI" in capsys.readouterr().out
+    report = (tmp_path / "report.html").read_text()
+    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', report)) == len(FEATURES)
+
+
+def test_no_log_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "none.jsonl"
+    assert monitor.main(["--log", str(missing), "--reference", str(DATA), "--output", str(tmp_path)]) == 2
+    assert "score some data first" in capsys.readouterr().err
+
+
+def test_the_figures_are_scipys_on_the_same_arrays() -> None:
+    rng = np.random.default_rng(0)
+    reference, production = rng.normal(0, 1, 500), rng.normal(0.5, 1.5, 200)
+    edges = np.histogram_bin_edges(np.concatenate([reference, production]), bins=metrics.BINS)
+    p = np.histogram(reference, edges)[0] / len(reference)
+    q = np.histogram(production, edges)[0] / len(production)
+    assert metrics.jensen_shannon_distance(reference, production) == pytest.approx(jensenshannon(p, q, base=2))
+    assert metrics.normalized_wasserstein_distance(reference, production) == pytest.approx(
+        wasserstein_distance(reference, production) / np.std(reference)
+    )
+    deciles = np.quantile(reference, np.linspace(0, 1, 11))
+    p = np.maximum(np.histogram(reference, deciles)[0] / len(reference), metrics.PSI_FLOOR)
+    inside = np.clip(production, deciles[0], deciles[-1])  # the outer bins are open-ended
+    q = np.maximum(np.histogram(inside, deciles)[0] / len(production), metrics.PSI_FLOOR)
+    assert metrics.population_stability_index(reference, production) == pytest.approx(np.sum((q - p) * np.log(q / p)))
+
+
+def test_quality_rates_and_too_few_rows() -> None:
+    reference = np.arange(10.0)
+    production = np.array([np.nan, 1.0, 20.0, -5.0])
+    values = metrics.feature_metrics(reference, production, MONITORING_MIN_ROWS)
+    assert values["null_value_rate"] == 0.25
+    assert values["out_of_bounds_rate"] == pytest.approx(2 / 3)
+    assert values["jensen_shannon_distance"] is None  # 3 values are too few to judge a distribution
