@@ -117,7 +117,7 @@ def test_run_tier(combination, run_tier):
     runs, results = run_tier
     ran = runs[combination.id]
     assert ran.error is None, f"{combination.id}: {ran.error}"
-    assert set(ran.runs) == {"ml tests", "ml_service tests", "local loop"}
+    assert set(ran.runs) == {"ml tests", "ml_service core tests", "ml_service tests", "local loop"}
     failed = [results[key] for key in ran.runs.values() if not results[key].passed]
     assert not failed, f"combination {combination.id} fails; reproduce: {ran.reproduce}\n" + "\n".join(
         f"{result.unit} (ran in {result.combination}): {'; '.join(result.failures) or 'failed'}\n{result.log_tail}"

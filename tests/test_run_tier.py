@@ -71,12 +71,21 @@ def test_pipelines_iac_and_docs_are_run_irrelevant_but_code_is_not():
 
 def test_units_split_the_tests_and_add_the_local_loop():
     index = {
-        **_index({"tests/test_train.py": "t", "tests/test_ml_service_x.py": "x", "tests/conftest.py": "c"}),
+        **_index(
+            {
+                "tests/test_train.py": "t",
+                "tests/test_ml_service_x.py": "x",
+                "tests/test_ml_service_settings.py": "s",
+                "tests/conftest.py": "c",
+            }
+        ),
         run_index.LOCAL_LOOP: "train production-model smoke-test batch-score",
     }
     units = {unit.name: unit for unit in units_for(index)}
     assert units["ml tests"].command[-1:] == ("tests/test_train.py",)
-    assert units["ml tests"].not_collected == {"tests/test_ml_service_x.py"}
+    assert units["ml tests"].not_collected == {"tests/test_ml_service_x.py", "tests/test_ml_service_settings.py"}
+    assert units["ml_service core tests"].command[-1:] == ("tests/test_ml_service_settings.py",)
+    assert units["ml_service core tests"].not_collected == {"tests/test_train.py", "tests/test_ml_service_x.py"}
     assert units["ml_service tests"].command[-1:] == ("tests/test_ml_service_x.py",)
     assert units["local loop"].command[:5] == ("make", "train", "production-model", "smoke-test", "batch-score")
 

@@ -29,6 +29,12 @@ class Variable:
     # How the CI logs in to Azure; only the pipelines read it, so ml_service/settings.py leaves it
     # out (and stays the same whichever CI platform is chosen).
     ci_login: bool = False
+    kind: str = "str"  # how ml_service/settings.py converts the text: "str", "int" or "bool"
+
+    @property
+    def core(self) -> bool:
+        """Set in every project, whatever the options (ml_service keeps these apart from the others)."""
+        return self.when.jinja() == "true"
 
     def render(self, context: Mapping[str, Any]) -> str:
         return self.value.format(**context)
@@ -149,8 +155,8 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("AML_COMPUTE_CLUSTER_NAME", "train-cluster", "Training compute cluster", scope=TEMPLATE),
     Variable("AML_COMPUTE_CLUSTER_SKU", "STANDARD_DS2_V2", "VM size of the training cluster", scope=TEMPLATE),
-    Variable("AML_CLUSTER_MIN_NODES", "0", "Minimum nodes of the training cluster", scope=TEMPLATE),
-    Variable("AML_CLUSTER_MAX_NODES", "4", "Maximum nodes of the training cluster", scope=TEMPLATE),
+    Variable("AML_CLUSTER_MIN_NODES", "0", "Minimum nodes of the training cluster", scope=TEMPLATE, kind="int"),
+    Variable("AML_CLUSTER_MAX_NODES", "4", "Maximum nodes of the training cluster", scope=TEMPLATE, kind="int"),
     Variable(
         "AML_CLUSTER_PRIORITY",
         "low_priority",
@@ -164,8 +170,20 @@ VARIABLES: tuple[Variable, ...] = (
         scope=TEMPLATE,
         when=DEPLOYED,
     ),
-    Variable("RUN_EVALUATION", "true", "Compare the new model with production before registering", scope=TEMPLATE),
-    Variable("ALLOW_RUN_CANCEL", "true", "Cancel the run when the new model is not better", scope=TEMPLATE),
+    Variable(
+        "RUN_EVALUATION",
+        "true",
+        "Compare the new model with production before registering",
+        scope=TEMPLATE,
+        kind="bool",
+    ),
+    Variable(
+        "ALLOW_RUN_CANCEL",
+        "true",
+        "Cancel the run when the new model is not better",
+        scope=TEMPLATE,
+        kind="bool",
+    ),
     Variable(
         "SCORING_DATASTORE_INPUT_CONTAINER", "input", "Container of the batch-scoring input", scope=TEMPLATE, when=BATCH
     ),
@@ -210,8 +228,22 @@ VARIABLES: tuple[Variable, ...] = (
         scope=TEMPLATE,
         when=BATCH,
     ),
-    Variable("AML_CLUSTER_MIN_NODES_SCORING", "0", "Minimum nodes of the scoring cluster", scope=TEMPLATE, when=BATCH),
-    Variable("AML_CLUSTER_MAX_NODES_SCORING", "4", "Maximum nodes of the scoring cluster", scope=TEMPLATE, when=BATCH),
+    Variable(
+        "AML_CLUSTER_MIN_NODES_SCORING",
+        "0",
+        "Minimum nodes of the scoring cluster",
+        scope=TEMPLATE,
+        when=BATCH,
+        kind="int",
+    ),
+    Variable(
+        "AML_CLUSTER_MAX_NODES_SCORING",
+        "4",
+        "Maximum nodes of the scoring cluster",
+        scope=TEMPLATE,
+        when=BATCH,
+        kind="int",
+    ),
     Variable(
         "AML_CLUSTER_PRIORITY_SCORING", "low_priority", "Priority of the scoring cluster", scope=TEMPLATE, when=BATCH
     ),
@@ -230,6 +262,8 @@ def pipeline_variables(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
             "required": variable.required,
             "secret": variable.secret,
             "ci_login": variable.ci_login,
+            "kind": variable.kind,
+            "core": variable.core,
         }
         for variable in VARIABLES
         if variable.when.holds(answers)

@@ -1,8 +1,12 @@
-"""The runs of one combination: its generated tests, in two groups, and its local loop.
+"""The runs of one combination: its generated tests, in three groups, and its local loop.
 
-The groups split what changes with the options (ml_service: deployment targets, batch scoring, R)
-from what does not (the ML package's own tests), so the ML tests collapse to one run per Python
-version while the Azure ML tests run once per distinct ml_service.
+The groups split what changes with the options from what does not: the ML package's own tests and
+the ml_service core tests (settings, training pipeline, base image; they read ml_service's core
+code and `ml_service/variables/core.json`, never an option's data) collapse to a few runs over the
+whole matrix, while the other ml_service tests (deployment targets, batch scoring, R, the dry run)
+run once per distinct set of what they read. The split only decides what can be shared: a run is
+still keyed by what it was recorded reading, so a core test that starts reading an option's file
+stays correct, only less shared.
 """
 
 from __future__ import annotations
@@ -25,22 +29,34 @@ class Unit:
         return " ".join(self.command)
 
 
-def _tests(index: dict[str, str], ml_service: bool) -> list[str]:
+# The ml_service tests that use no option (the same text in every combination).
+ML_SERVICE_CORE_TESTS = frozenset(
+    {"tests/test_ml_service_base_image.py", "tests/test_ml_service_settings.py", "tests/test_ml_service_training.py"}
+)
+ML_TESTS, ML_SERVICE_CORE, ML_SERVICE = "ml tests", "ml_service core tests", "ml_service tests"
+
+
+def _group(path: str) -> str:
+    if not PurePosixPath(path).name.startswith("test_ml_service_"):
+        return ML_TESTS
+    return ML_SERVICE_CORE if path in ML_SERVICE_CORE_TESTS else ML_SERVICE
+
+
+def _tests(index: dict[str, str]) -> list[str]:
     return sorted(
         path
         for path in index
         if PurePosixPath(path).parent.as_posix() == "tests"
         and PurePosixPath(path).name.startswith("test_")
         and path.endswith(".py")
-        and PurePosixPath(path).name.startswith("test_ml_service_") == ml_service
     )
 
 
 def units_for(index: dict[str, str]) -> list[Unit]:
     units = []
-    every_test = frozenset(_tests(index, False) + _tests(index, True))
-    for name, ml_service in (("ml tests", False), ("ml_service tests", True)):
-        tests = _tests(index, ml_service)
+    every_test = frozenset(_tests(index))
+    for name in (ML_TESTS, ML_SERVICE_CORE, ML_SERVICE):
+        tests = [path for path in sorted(every_test) if _group(path) == name]
         if tests:
             units.append(Unit(name, (*PYTEST, *tests), every_test - set(tests)))
     if LOCAL_LOOP in index:
