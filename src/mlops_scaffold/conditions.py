@@ -51,6 +51,17 @@ class AnyOf:
 
 
 @dataclass(frozen=True)
+class AllOf:
+    conditions: tuple[Condition, ...]
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        return all(condition.holds(answers) for condition in self.conditions)
+
+    def jinja(self) -> str:
+        return "(" + " and ".join(condition.jinja() for condition in self.conditions) + ")"
+
+
+@dataclass(frozen=True)
 class Always:
     def holds(self, answers: Mapping[str, Any]) -> bool:
         return True
@@ -59,5 +70,5 @@ class Always:
         return "true"
 
 
-Condition = Equals | Contains | AnyOf | Always
+Condition = Equals | Contains | AnyOf | AllOf | Always
 ALWAYS = Always()

@@ -15,6 +15,7 @@ from typing import Any
 from mlops_scaffold import naming
 from mlops_scaffold.lifecycle.migrations import migrations_yaml
 from mlops_scaffold.options import QUESTIONS, Derived, Question
+from mlops_scaffold.traits.paths import exclude_entries
 from mlops_scaffold.variables import VARIABLES, Variable
 
 MIN_COPIER_VERSION = "9.15.0"  # _envops.undefined as a name needs it; the lowest CI tests
@@ -35,9 +36,9 @@ _message_after_copy: |
   Next: cd into it, run `make install test`, then read README.md for the local loop.
 _message_after_update: |
   Updated {{{{ _copier_conf.dst_path }}}}. Resolve any conflicts, run `make test`, then commit.
-
-# PROMPT --------------------------------------------------------------------------------------
 """
+
+PROMPT_RULE = "# PROMPT --------------------------------------------------------------------------------------\n"
 
 
 def _quote(value: Any) -> str:
@@ -145,8 +146,15 @@ def _pipeline_variables() -> str:
     return f"pipeline_variables:\n  type: yaml\n  when: false\n  default: |-\n{indented}\n"
 
 
+def _exclude() -> str:
+    """Optional paths (traits/paths.py): each item renders to an anchored path to leave out, or to
+    nothing. copier renders `_exclude` items with Jinja (9.15.0, our floor, renders each item as
+    one pattern; later versions also split an item's lines), matching the rendered path."""
+    return "_exclude:\n" + "".join(f"  - {_quote(entry)}\n" for entry in exclude_entries())
+
+
 def render_copier_yml() -> str:
-    parts = [HEADER.format(min_version=MIN_COPIER_VERSION)]
+    parts = [HEADER.format(min_version=MIN_COPIER_VERSION), _exclude(), "\n", PROMPT_RULE]
     parts.extend(_question_block(question) + "\n" for question in QUESTIONS)
     parts.append("# COMPUTED: derived from the answers, never asked, not stored in the answers file -------------\n")
     parts.extend(_computed(name.key, name.jinja()) + "\n" for name in naming.DERIVED_NAMES)

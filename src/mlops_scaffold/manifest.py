@@ -1,8 +1,9 @@
 """The files a rendering must contain, derived from the answers without copier.
 
-Optional files are switched by their names (`{% if batch_scoring %}batch.py{% endif %}.jinja`),
-so rendering every path of `template/` with the answers — in a plain Jinja environment, not
-copier's — gives the exact expected file set: a path whose any part renders empty is absent.
+Every path of `template/` is rendered with the answers (in a plain Jinja environment, not
+copier's), then the optional paths the answers leave out are dropped: the same table
+(`traits.paths.OPTIONAL_PATHS`) that copier.yml's `_exclude` entries are generated from. A name
+that renders empty (`{% if x %}name{% endif %}`) is dropped too, as copier does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mlops_scaffold.naming import derived_names
 from mlops_scaffold.project_files import ANSWERS_FILE
+from mlops_scaffold.traits.paths import absent_paths, is_absent
 from mlops_scaffold.variables import pipeline_variables
 
 TEMPLATE_SUFFIX = ".jinja"
@@ -37,6 +39,7 @@ def render_context(answers: Mapping[str, Any]) -> dict[str, Any]:
 def expected_files(template_dir: Path, answers: Mapping[str, Any]) -> set[str]:
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined)
     context = render_context(answers)
+    absent = absent_paths(context)
     expected = set()
     for path in template_dir.rglob("*"):
         if not path.is_file():
@@ -45,7 +48,7 @@ def expected_files(template_dir: Path, answers: Mapping[str, Any]) -> set[str]:
         if parts[-1].endswith(TEMPLATE_SUFFIX):
             parts[-1] = parts[-1][: -len(TEMPLATE_SUFFIX)]
         # A name that renders empty (`{% if x %}name{% endif %}.jinja` included) is not written.
-        if not all(parts):
+        if not all(parts) or is_absent("/".join(parts), absent):
             continue
         expected.add("/".join(parts))
     return expected
