@@ -65,6 +65,7 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
             "tests/test_ml_service_deploy.py",
             ".pipelines/{sample_name}-cd.yml",
             ".github/workflows/{sample_name}-cd.yml",
+            "ml_service/monitoring.py",
         )
     ),
     *(
