@@ -15,7 +15,7 @@ from typing import Any
 from mlops_scaffold import naming
 from mlops_scaffold.lifecycle.migrations import migrations_yaml
 from mlops_scaffold.options import QUESTIONS, Derived, Question
-from mlops_scaffold.traits.paths import exclude_entries
+from mlops_scaffold.traits.paths import computed_flags, exclude_entries
 from mlops_scaffold.traits.values import target_rows
 from mlops_scaffold.variables import VARIABLES, Variable
 
@@ -164,6 +164,9 @@ def render_copier_yml() -> str:
     parts.extend(_computed(name.key, name.jinja()) + "\n" for name in naming.DERIVED_NAMES)
     parts.append(_pipeline_variables())
     parts.append("\n" + _target_rows())
+    parts.extend(
+        "\n" + _computed(name, "{{ " + flag.jinja() + " }}", "bool") for name, flag in computed_flags().items()
+    )
     parts.append(migrations_yaml())
     return re.sub(r"\n{3,}", "\n\n", "".join(parts))
 

@@ -6,7 +6,7 @@ Columns:
   value *does*, never on a list of value names.
 - `files`: the template paths (as rendered, relative to the project) only this value brings;
   traits/paths.py turns them into copier `_exclude` entries and the manifest.
-- `title`, `staging` (deployment targets): how docs and pipelines name the target, and whether it
+- `title`, `short_title`, `staging` (deployment targets): how docs and pipelines name the target, and whether it
   is the pre-production check (its CD job runs in `staging`, before every production change);
   copier.yml passes them to the template as `target_rows` (a computed value, never asked).
 - `vocabulary`: the words that can only be there because the value was chosen (its modules,
@@ -29,6 +29,7 @@ class Traits:
     flags: frozenset[str] = frozenset()
     files: tuple[str, ...] = ()
     title: str = ""
+    short_title: str = ""
     staging: bool = False
 
 
@@ -77,6 +78,7 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         flags=frozenset({SERVES, SCORING_IMAGE}),
         files=("ml_service/deploy/aci.py",),
         title="Azure Container Instances",
+        short_title="ACI",
         staging=True,
     ),
     ("deployment_targets", "aks"): Traits(
@@ -94,6 +96,7 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         flags=frozenset({SERVES}),
         files=("ml_service/deploy/aks.py",),
         title="Azure Kubernetes Service",
+        short_title="AKS",
     ),
     ("deployment_targets", "webapp"): Traits(
         (
@@ -109,6 +112,7 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         flags=frozenset({SERVES, SCORING_IMAGE}),
         files=("ml_service/deploy/webapp.py",),
         title="Azure App Service",
+        short_title="App Service",
     ),
     ("deployment_targets", "online_endpoint"): Traits(
         (
@@ -125,6 +129,7 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         flags=frozenset({SERVES}),
         files=("ml_service/deploy/online_endpoint.py",),
         title="the managed online endpoint",
+        short_title="managed online endpoint",
     ),
     ("canary_release", True): Traits(("canary", "blue/green"), files=("ml_service/deploy/canary.py",)),
     ("batch_scoring", True): Traits(
@@ -179,7 +184,12 @@ def values_with(question: str, flag: str) -> tuple[Any, ...]:
 def target_rows() -> dict[str, dict[str, Any]]:
     """What the template reads of each deployment target, in table order (`target_rows`)."""
     return {
-        value: {"title": traits.title, "environment": "staging" if traits.staging else "production"}
+        value: {
+            "title": traits.title,
+            "short_title": traits.short_title or traits.title,
+            "environment": "staging" if traits.staging else "production",
+            "scoring_image": SCORING_IMAGE in traits.flags,
+        }
         for (question, value), traits in TRAITS.items()
         if question == "deployment_targets"
     }
