@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 
+from mlops_scaffold.options import DEPLOYMENT_TARGETS
+
 DOC = REPO_ROOT / "docs" / "adding-an-option.md"
 VALUE = "synthetic"
 
@@ -148,7 +150,7 @@ def _choosing(root: Path) -> list[str]:
         rf"^ado-arm-{VALUE}-nobatch",
         rf"^gha-terraform-aci\+{VALUE}-batch",
         rf"^ado-terraform-aks\+online_endpoint\+{VALUE}-canary",
-        rf"^gha-arm-aci\+aks\+webapp\+online_endpoint\+{VALUE}-",
+        rf"^gha-arm-(?:[a-z_]+\+){{{len(DEPLOYMENT_TARGETS)}}}{VALUE}-",  # every target
     )
     chosen = [next(i for i in ids if re.search(pattern, i)) for pattern in wanted]
     return chosen
