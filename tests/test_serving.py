@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from mlops_scaffold.traits.values import SCORING_IMAGE, values_with
+
 
 def test_bench_serve_writes_into_the_generated_docs(render: Callable[..., Path]) -> None:
     project = render()
@@ -17,7 +19,7 @@ def test_bench_serve_writes_into_the_generated_docs(render: Callable[..., Path])
 
 
 def test_the_scoring_image_has_the_local_server_defaults(render: Callable[..., Path]) -> None:
-    project = render(deployment_targets=["aci", "webapp"])
+    project = render(deployment_targets=list(values_with("deployment_targets", SCORING_IMAGE)))
     dockerfile = (project / "environments" / "scoring-image" / "Dockerfile").read_text()
     serve_local = (project / "diabetes_regression" / "util" / "serve_local.py").read_text()
     defaults = dict(re.findall(r'"(\w+)": "(\d+)"', serve_local.split("SERVER_DEFAULTS = ", 1)[1].split("}", 1)[0]))

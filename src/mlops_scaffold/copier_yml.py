@@ -15,7 +15,8 @@ from typing import Any
 from mlops_scaffold import naming
 from mlops_scaffold.lifecycle.migrations import migrations_yaml
 from mlops_scaffold.options import QUESTIONS, Derived, Question
-from mlops_scaffold.traits.paths import exclude_entries
+from mlops_scaffold.traits.paths import computed_flags, exclude_entries
+from mlops_scaffold.traits.values import target_rows
 from mlops_scaffold.variables import VARIABLES, Variable
 
 MIN_COPIER_VERSION = "9.15.0"  # _envops.undefined as a name needs it; the lowest CI tests
@@ -153,12 +154,22 @@ def _exclude() -> str:
     return "_exclude:\n" + "".join(f"  - {_quote(entry)}\n" for entry in exclude_entries())
 
 
+def _target_rows() -> str:
+    """The deployment targets' rows (traits/values.py) the template loops over: titles, order,
+    environments; a new target brings its own row instead of edits to each pipeline."""
+    return f"target_rows:\n  type: yaml\n  when: false\n  default: {_quote(json.dumps(target_rows()))}\n"
+
+
 def render_copier_yml() -> str:
     parts = [HEADER.format(min_version=MIN_COPIER_VERSION), _exclude(), "\n", PROMPT_RULE]
     parts.extend(_question_block(question) + "\n" for question in QUESTIONS)
     parts.append("# COMPUTED: derived from the answers, never asked, not stored in the answers file -------------\n")
     parts.extend(_computed(name.key, name.jinja()) + "\n" for name in naming.DERIVED_NAMES)
     parts.append(_pipeline_variables())
+    parts.append("\n" + _target_rows())
+    parts.extend(
+        "\n" + _computed(name, "{{ " + flag.jinja() + " }}", "bool") for name, flag in computed_flags().items()
+    )
     parts.append(migrations_yaml())
     return re.sub(r"\n{3,}", "\n\n", "".join(parts))
 

@@ -17,7 +17,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mlops_scaffold.naming import derived_names
 from mlops_scaffold.project_files import ANSWERS_FILE
-from mlops_scaffold.traits.paths import absent_paths, is_absent
+from mlops_scaffold.traits.paths import absent_paths, computed_flags, is_absent
+from mlops_scaffold.traits.values import target_rows
 from mlops_scaffold.variables import pipeline_variables
 
 TEMPLATE_SUFFIX = ".jinja"
@@ -32,6 +33,8 @@ def render_context(answers: Mapping[str, Any]) -> dict[str, Any]:
         context[question.name] = answers.get(question.name, question.default_for(context))
     context.update(derived_names(str(context["base_name"])))
     context["pipeline_variables"] = pipeline_variables(answers)
+    context["target_rows"] = target_rows()
+    context.update({name: flag.holds(context) for name, flag in computed_flags().items()})
     context["_copier_conf"] = {"answers_file": ANSWERS_FILE}
     return context
 

@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from mlops_scaffold.checks.base import Finding, content_key, keyed_by
+from mlops_scaffold.traits.paths import Flag
+from mlops_scaffold.traits.values import SCORING_IMAGE
 
 DRY_RUN_OUTPUT = "build/aml"  # what `make aml-dry-run` writes; the check writes to a temporary folder
 SCHEMA_ROOT = "https://azuremlschemas.azureedge.net/latest/"
@@ -278,7 +280,7 @@ def entry_points(project: Path) -> list[Finding]:
         expected.append("ml_service/pipelines/run_r_training.py")
     if answers.get("r_training") == "aml":
         expected.append("environments/r/Dockerfile")
-    if {"aci", "webapp"} & set(answers.get("deployment_targets", [])):
+    if Flag("deployment_targets", SCORING_IMAGE).holds(answers):
         expected.append("environments/scoring-image/Dockerfile")
     missing = [path for path in expected if not (project / path).is_file()]
     return [Finding(path, None, "missing: the CI/CD pipelines call it") for path in missing]

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from mlops_scaffold.options import DEPLOYMENT_TARGETS
+from mlops_scaffold.traits.values import TRAITS
 
 EFFECT_KINDS = (
     "iac-plan",
@@ -41,7 +42,7 @@ TARGET_TRAITS: dict[str, TargetTraits] = {
     target: TargetTraits(
         deploy=rf"\bpython3? -m ml_service\.deploy\.{target}\b",
         smoke_test=rf"\bpython3? -m ml_service\.smoke_test\b.*--target[ =]{target}\b",
-        production=target != "aci",
+        production=not TRAITS[("deployment_targets", target)].staging,
     )
     for target in DEPLOYMENT_TARGETS
 }

@@ -122,3 +122,10 @@ def is_absent(path: str, absent: tuple[str, ...]) -> bool:
 def exclude_entries() -> list[str]:
     """copier `_exclude` items: each renders to its anchored path when absent, else to nothing."""
     return [f"{{% if not ({entry.when.jinja()}) %}}/{entry.jinja_path()}{{% endif %}}" for entry in OPTIONAL_PATHS]
+
+
+def computed_flags() -> dict[str, Flag]:
+    """`<flag>_chosen` -> its Flag, for every flag of the rows: computed values copier passes to the
+    template (`{% if scoring_image_chosen %}`) and the manifest's context holds too."""
+    flags = {(question, flag) for (question, _), traits in TRAITS.items() for flag in traits.flags}
+    return {f"{flag}_chosen": Flag(question, flag) for question, flag in sorted(flags)}

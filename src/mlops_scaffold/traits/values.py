@@ -6,6 +6,9 @@ Columns:
   value *does*, never on a list of value names.
 - `files`: the template paths (as rendered, relative to the project) only this value brings;
   traits/paths.py turns them into copier `_exclude` entries and the manifest.
+- `title`, `short_title`, `staging` (deployment targets): how docs and pipelines name the target, and whether it
+  is the pre-production check (its CD job runs in `staging`, before every production change);
+  copier.yml passes them to the template as `target_rows` (a computed value, never asked).
 - `vocabulary`: the words that can only be there because the value was chosen (its modules,
   packages, Azure resource types, file names and words in the docs); a rendering that did not
   choose the value must not contain them (`checks/leaks.py`, traits/vocabulary.py).
@@ -25,6 +28,9 @@ class Traits:
     vocabulary: tuple[str, ...] = ()
     flags: frozenset[str] = frozenset()
     files: tuple[str, ...] = ()
+    title: str = ""
+    short_title: str = ""
+    staging: bool = False
 
 
 # Flags of deployment targets (see traits/paths.py for the paths they switch on).
@@ -71,6 +77,9 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         ),
         flags=frozenset({SERVES, SCORING_IMAGE}),
         files=("ml_service/deploy/aci.py",),
+        title="Azure Container Instances",
+        short_title="ACI",
+        staging=True,
     ),
     ("deployment_targets", "aks"): Traits(
         (
@@ -86,6 +95,8 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         ),
         flags=frozenset({SERVES}),
         files=("ml_service/deploy/aks.py",),
+        title="Azure Kubernetes Service",
+        short_title="AKS",
     ),
     ("deployment_targets", "webapp"): Traits(
         (
@@ -100,6 +111,8 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         ),
         flags=frozenset({SERVES, SCORING_IMAGE}),
         files=("ml_service/deploy/webapp.py",),
+        title="Azure App Service",
+        short_title="App Service",
     ),
     ("deployment_targets", "online_endpoint"): Traits(
         (
@@ -115,6 +128,8 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         ),
         flags=frozenset({SERVES}),
         files=("ml_service/deploy/online_endpoint.py",),
+        title="the managed online endpoint",
+        short_title="managed online endpoint",
     ),
     ("canary_release", True): Traits(("canary", "blue/green"), files=("ml_service/deploy/canary.py",)),
     ("batch_scoring", True): Traits(
@@ -164,3 +179,17 @@ def is_chosen(question: str, value: Any, answers: Mapping[str, Any]) -> bool:
 def values_with(question: str, flag: str) -> tuple[Any, ...]:
     """The values of `question` whose row carries `flag`, in table order."""
     return tuple(value for (name, value), traits in TRAITS.items() if name == question and flag in traits.flags)
+
+
+def target_rows() -> dict[str, dict[str, Any]]:
+    """What the template reads of each deployment target, in table order (`target_rows`)."""
+    return {
+        value: {
+            "title": traits.title,
+            "short_title": traits.short_title or traits.title,
+            "environment": "staging" if traits.staging else "production",
+            "scoring_image": SCORING_IMAGE in traits.flags,
+        }
+        for (question, value), traits in TRAITS.items()
+        if question == "deployment_targets"
+    }
