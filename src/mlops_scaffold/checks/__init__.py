@@ -28,6 +28,7 @@ from mlops_scaffold.checks import (
     ml,
     pipelines,
     rendering,
+    trust,
 )
 from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads, uses
 from mlops_scaffold.checks.tools import tool_version
@@ -41,6 +42,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     *iac_schema.CHECKS,
     *exposure.CHECKS,
     *identity.CHECKS,
+    *trust.CHECKS,
     *behaviour.CHECKS,
     *docs.CHECKS,
     *leaks.CHECKS,
