@@ -18,6 +18,7 @@ from pathlib import Path
 from mlops_scaffold.checks import (
     aml,
     answers,
+    artifacts,
     behaviour,
     docs,
     exposure,
@@ -41,6 +42,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     *iac.CHECKS,
     *iac_schema.CHECKS,
     *exposure.CHECKS,
+    *artifacts.CHECKS,
     *identity.CHECKS,
     *trust.CHECKS,
     *behaviour.CHECKS,
