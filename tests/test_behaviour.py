@@ -249,3 +249,37 @@ def test_retraining_without_a_deployment_target_is_caught(render_copy: Callable[
     findings = [finding for finding in check_behaviour(project) if finding.path == ci]  # pr.yml shares the template
     finding = _one(findings, "no deployment target to retrain for")
     assert finding.startswith(f"{ci}:{_line_of(project, ci, step)}: ")
+
+
+REMOVE = {
+    "azure_devops": "environment_setup/iac-remove-environment-pipeline.yml",
+    "github_actions": ".github/workflows/iac-remove-environment.yml",
+}
+
+
+@pytest.mark.parametrize("iac", ("arm", "terraform"))
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_removal_outside_the_gated_environment_is_caught(
+    render_copy: Callable[..., Path], platform: str, iac: str
+) -> None:
+    project = render_copy(ci_platform=platform, iac=iac)
+    _edit(project, REMOVE[platform], "environment: production", "environment: staging")
+    findings = [f for f in check_behaviour(project) if "outside an approval-gated environment" in f.message]
+    # every removing command is named: terraform destroy or the workspace purge, then the group delete
+    needle = "terraform destroy -input" if iac == "terraform" else "az rest --method delete"
+    lines = {_line_of(project, REMOVE[platform], needle), _line_of(project, REMOVE[platform], "az group delete")}
+    assert {finding.line for finding in findings} == lines, findings
+    assert all(finding.path == REMOVE[platform] for finding in findings)
+
+
+@pytest.mark.parametrize("command", ["az role assignment create --role Owner", "az ml online-endpoint delete -n x"])
+def test_other_azure_changes_outside_the_gated_environment_are_caught(
+    render_copy: Callable[..., Path], command: str
+) -> None:
+    project = render_copy(ci_platform="github_actions")
+    ci = ".github/workflows/diabetes_regression-ci.yml"
+    text = (project / ci).read_text()
+    run = re.search(r"^( +)run: ", text, re.MULTILINE)
+    (project / ci).write_text(text[: run.end()] + f"{command} && " + text[run.end() :])
+    finding = _one(check_behaviour(project), "outside an approval-gated environment")
+    assert finding.startswith(f"{ci}:{_line_of(project, ci, command)}: ")

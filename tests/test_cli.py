@@ -52,3 +52,11 @@ def test_check_reports_a_variable_missing_from_the_docs(render_copy, capsys, pro
 def test_check_of_a_missing_directory_is_a_usage_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope")]) == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+def test_check_of_a_folder_that_is_not_a_generated_project_is_one_line(tmp_path, capsys):
+    (tmp_path / "notes.md").write_text("hello\n")
+    assert main(["check", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "not a generated project" in captured.err

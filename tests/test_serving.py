@@ -9,13 +9,13 @@ from pathlib import Path
 from mlops_scaffold.traits.values import SCORING_IMAGE, values_with
 
 
-def test_bench_serve_writes_into_the_generated_docs(render: Callable[..., Path]) -> None:
+def test_bench_serve_writes_its_figures_under_outputs_not_into_a_tracked_file(render: Callable[..., Path]) -> None:
     project = render()
     makefile = (project / "Makefile").read_text()
     assert re.search(r"^bench-serve:", makefile, re.MULTILINE)
-    assert "--docs docs/local_loop.md" in makefile
-    docs = (project / "docs" / "local_loop.md").read_text()
-    assert docs.count("<!-- bench-serve -->") == 1 and docs.count("<!-- /bench-serve -->") == 1
+    assert "--output $(OUT)/bench_serve.json" in makefile and re.search(r"^OUT \?= outputs$", makefile, re.MULTILINE)
+    assert "outputs/" in (project / ".gitignore").read_text().splitlines()
+    assert "--docs" not in makefile and "bench-serve -->" not in (project / "docs" / "local_loop.md").read_text()
 
 
 def test_the_scoring_image_has_the_local_server_defaults(render: Callable[..., Path]) -> None:

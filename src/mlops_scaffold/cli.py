@@ -16,6 +16,7 @@ from mlops_scaffold.destination import DestinationError
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
 from mlops_scaffold.matrix import cli as matrix_cli
 from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, AnswerError, Derived, answer_message, parse_cli_value
+from mlops_scaffold.project_files import ANSWERS_FILE
 from mlops_scaffold.venvs import InterpreterNotFound
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -147,6 +148,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     project = Path(args.path)
     if not project.is_dir():
         raise UsageError(f"{args.path}: no such directory")
+    if not (project / ANSWERS_FILE).is_file():
+        # without the answers nothing says what the repo should contain: every check would fail
+        raise UsageError(
+            f"{args.path}: not a generated project (no {ANSWERS_FILE}; make one with `mlops-scaffold new`)"
+        )
     findings = run_checks(project)
     for finding in findings:
         print(finding)

@@ -18,6 +18,7 @@ from pathlib import Path
 from mlops_scaffold.checks import (
     aml,
     answers,
+    artifacts,
     behaviour,
     docs,
     exposure,
@@ -28,6 +29,7 @@ from mlops_scaffold.checks import (
     ml,
     pipelines,
     rendering,
+    trust,
 )
 from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads, uses
 from mlops_scaffold.checks.tools import tool_version
@@ -40,7 +42,9 @@ ALL_CHECKS: tuple[Check, ...] = (
     *iac.CHECKS,
     *iac_schema.CHECKS,
     *exposure.CHECKS,
+    *artifacts.CHECKS,
     *identity.CHECKS,
+    *trust.CHECKS,
     *behaviour.CHECKS,
     *docs.CHECKS,
     *leaks.CHECKS,

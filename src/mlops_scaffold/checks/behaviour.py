@@ -303,7 +303,7 @@ INVARIANTS: tuple[Invariant, ...] = (
             "changes production outside an approval-gated environment (runs in {environment})",
             production_only=True,
         )
-        for kind in ("deploy", "traffic", "promote", "iac-apply", "monitor", "retrain")
+        for kind in ("deploy", "traffic", "promote", "iac-apply", "iac-destroy", "azure-change", "monitor", "retrain")
     ),
     *(
         Invariant(

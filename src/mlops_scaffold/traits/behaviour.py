@@ -16,6 +16,8 @@ from mlops_scaffold.traits.values import TRAITS
 EFFECT_KINDS = (
     "iac-plan",
     "iac-apply",
+    "iac-destroy",
+    "azure-change",
     "train",
     "batch-score",
     "deploy",
@@ -69,6 +71,12 @@ COMMAND_EFFECTS: tuple[tuple[str, str, bool], ...] = (
     (r"\baz\s+deployment\s+group\s+what-if\b", "iac-plan", False),
     (r"\bterraform\s+apply\b", "iac-apply", True),
     (r"\baz\s+deployment\s+group\s+create\b", "iac-apply", True),
+    # removing resources: destroy, any `az ... delete` (also `az rest --method delete`)
+    (r"\bterraform\s+(?:destroy|apply\b.*\s-destroy)\b", "iac-destroy", True),
+    (r"\baz\s+(?:[\w-]+\s+){1,3}(?:delete|purge)\b", "iac-destroy", True),
+    # other changes to what production runs with: role assignments, recovered vaults
+    (r"\baz\s+role\s+assignment\s+(?:create|update)\b", "azure-change", True),
+    (r"\baz\s+keyvault\s+recover\b", "azure-change", True),
     (r"\bpython3? -m ml_service\.pipelines\.run_(?:r_)?training\b", "train", False),
     (r"\bpython3? -m ml_service\.pipelines\.run_batch_scoring\b", "batch-score", False),
 )
