@@ -241,7 +241,7 @@ def test_retraining_without_a_deployment_target_is_caught(render_copy: Callable[
     project = render_copy(ci_platform=platform, deployment_targets=[], batch_scoring=False)
     if platform == "azure_devops":  # the CI's code-quality step template: reported where the CI uses it
         ci, step = CD[platform].replace("-cd.yml", "-ci.yml"), "template: code-quality-template.yml"
-        _edit(project, ".pipelines/code-quality-template.yml", "make install", f"make install && {MONITORING}")
+        _edit(project, ".pipelines/code-quality-template.yml", "make lint", f"make lint && {MONITORING}")
     else:
         ci, step = ".github/workflows/diabetes_regression-ci.yml", MONITORING
         anchor = "python -m ml_service.pipelines.run_training"
