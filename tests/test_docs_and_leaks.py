@@ -141,16 +141,15 @@ def test_planted_contributor_only_identity_is_named(render_copy: Callable[..., P
 @pytest.mark.parametrize("iac", ["arm", "terraform"])
 def test_aks_is_not_attached_by_hand(render_copy: Callable[..., Path], iac: str) -> None:
     # Issue 13: getting_started told users to attach the AKS cluster that the IaC already attaches.
-    if True:
-        project = render_copy(deployment_targets=["aks"], iac=iac)
-        assert findings(project, docs) == []
-        doc = project / "docs" / "getting_started.md"
-        doc.write_text(doc.read_text() + "\n```bash\naz k8s-extension create --name azureml\n```\n")
-        line = len(doc.read_text().splitlines()) - 1
-        assert findings(project, docs) == [
-            f"docs/getting_started.md:{line}: asks to run `az k8s-extension create`, "
-            "but the IaC already creates the Azure ML extension"
-        ]
+    project = render_copy(deployment_targets=["aks"], iac=iac)
+    assert findings(project, docs) == []
+    doc = project / "docs" / "getting_started.md"
+    doc.write_text(doc.read_text() + "\n```bash\naz k8s-extension create --name azureml\n```\n")
+    line = len(doc.read_text().splitlines()) - 1
+    assert findings(project, docs) == [
+        f"docs/getting_started.md:{line}: asks to run `az k8s-extension create`, "
+        "but the IaC already creates the Azure ML extension"
+    ]
 
 
 def test_a_role_the_iac_never_assigns_is_named(render_copy: Callable[..., Path]) -> None:
@@ -161,3 +160,39 @@ def test_a_role_the_iac_never_assigns_is_named(render_copy: Callable[..., Path])
     line = len(doc.read_text().splitlines())
     expected = f"docs/local_loop.md:{line}: names the role AcrPull, which the IaC assigns to no one"
     assert findings(project, docs) == [expected]
+
+
+@pytest.mark.parametrize("iac", ["arm", "terraform"])
+def test_a_resource_name_the_iac_does_not_use_is_named(render_copy, iac) -> None:
+    project = render_copy(iac=iac, deployment_targets=["webapp"])
+    assert docs.names_agree(project) == []
+    variables = (
+        project / "environment_setup/tf-templates/terraform.tfvars"
+        if iac == "terraform"
+        else project / "environment_setup/arm-templates/cloud-environment.parameters.json"
+    )
+    variables.write_text(variables.read_text().replace("mlopsdiabe-scoring", "mlopsdiabe-web"))
+    doc = project / "docs" / "infrastructure.md"
+    line = next(n for n, row in enumerate(doc.read_text().splitlines(), 1) if "`mlopsdiabe-scoring`" in row)
+    found = [str(f) for f in docs.names_agree(project)]
+    assert found == [
+        f"docs/infrastructure.md:{line}: names the Web App for containers `mlopsdiabe-scoring`, "
+        "a name the IaC does not use"
+    ], (iac, found)
+
+
+@pytest.mark.parametrize(
+    ("platform", "scope", "other"),
+    [
+        ("github_actions", "resource group `mlops-RG`", "subscription"),
+        ("azure_devops", "subscription", "resource group"),
+    ],
+)
+def test_a_role_scope_that_differs_between_docs_is_named(render_copy, platform, scope, other) -> None:
+    project = render_copy(ci_platform=platform)
+    assert docs.scopes_agree(project) == []
+    doc = project / "docs" / "infrastructure.md"
+    doc.write_text(doc.read_text().replace(f"on the {scope}", f"on the {other}", 1))
+    found = docs.scopes_agree(project)
+    assert len(found) == 1 and found[0].path == "docs/infrastructure.md", (platform, found)
+    assert f"on the {other}, but docs/getting_started.md:" in found[0].message

@@ -1,5 +1,5 @@
 """The real scoring server (azmlinfsrv, two workers) on loopback: malformed requests get only 4xx,
-a bounded load gets only 200s, and the bench-serve figures land between their markers."""
+a bounded load gets only 200s, and the bench-serve figures land in their JSON file."""
 
 from __future__ import annotations
 
@@ -85,12 +85,10 @@ def test_the_load_test_refuses_a_remote_url() -> None:
         bench_serve.run_load("http://example.com/score", requests=1, concurrency=1, max_seconds=1)
 
 
-def test_figures_are_written_between_the_markers(tmp_path: Path) -> None:
-    docs = tmp_path / "local_loop.md"
-    docs.write_text(f"before\n{bench_serve.BEGIN}\nold\n{bench_serve.END}\nafter\n")
+def test_figures_are_written_to_their_json_file(tmp_path: Path) -> None:
+    output = tmp_path / "outputs" / "bench_serve.json"
     result = bench_serve.LoadResult(seconds=2.0, latencies=[0.01, 0.02, 0.03, 0.04], statuses={200: 4})
-    bench_serve.write_docs(docs, result, concurrency=4, workers="2")
-    text = docs.read_text()
-    assert text.startswith("before\n") and text.endswith("after\n")
-    assert "old" not in text
-    assert "4 requests in 2.0 s: 2.0 requests/s, p50 20.0 ms, p99 40.0 ms" in text
+    bench_serve.write_figures(output, result, concurrency=4, workers="2")
+    figures = json.loads(output.read_text())
+    assert (figures["requests_per_second"], figures["p50_ms"], figures["p99_ms"]) == (2.0, 20.0, 40.0)
+    assert figures["statuses"] == {"200": 4} and figures["server_workers"] == "2"

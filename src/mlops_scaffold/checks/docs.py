@@ -109,26 +109,40 @@ def _path_exists(project: Path, doc: Path, path: str) -> bool:
     return False
 
 
-def names_exist(project: Path) -> list[Finding]:
-    """Make targets, project modules and file paths named in the docs' code exist."""
+def _code_rules(project: Path, doc: Path, code: str, targets: set[str], iac: str) -> Iterator[str]:
+    """What is wrong with one code span of a doc: a name that does not exist, or a manual step
+    the IaC already does."""
+    for match in _MAKE.finditer(code):
+        for target in match.group(1).split():
+            if targets and target not in targets:
+                yield f"names `make {target}`, not a Makefile target"
+    for module in _MODULE.findall(code):
+        module = module.rstrip(".")
+        if _is_project_module(project, module) and not _module_exists(project, module):
+            yield f"names `python -m {module}`, which does not exist"
+    token = code.strip()
+    folder = token.split("/", 1)[0]
+    ours = folder in _PROJECT_FOLDERS or (project / folder).is_dir()
+    if _PATH.match(token) and ours and not _path_exists(project, doc, token.rstrip("/")):
+        yield f"names the path {token}, which does not exist"
+    for command, markers, what in MANUAL_STEPS:
+        if command in code and any(marker in iac for marker in markers):
+            yield f"asks to run `{command}`, but the IaC already creates {what}"
+
+
+@reads(*DOCS, "Makefile", "environment_setup/**/*", "**/*.py")
+def code_agrees(project: Path) -> list[Finding]:
+    """Make targets, project modules and file paths named in the docs' code exist, and the docs
+    ask for no manual `az` step that creates what the IaC already creates."""
     targets = make_targets(project)
+    iac = _iac_text(project)
     findings = []
     for doc in _doc_files(project):
         relative = str(doc.relative_to(project))
         for number, code in code_spans(doc.read_text(encoding="utf-8")):
-            for match in _MAKE.finditer(code):
-                for target in match.group(1).split():
-                    if targets and target not in targets:
-                        findings.append(Finding(relative, number, f"names `make {target}`, not a Makefile target"))
-            for module in _MODULE.findall(code):
-                module = module.rstrip(".")
-                if _is_project_module(project, module) and not _module_exists(project, module):
-                    findings.append(Finding(relative, number, f"names `python -m {module}`, which does not exist"))
-            token = code.strip()
-            folder = token.split("/", 1)[0]
-            ours = folder in _PROJECT_FOLDERS or (project / folder).is_dir()
-            if _PATH.match(token) and ours and not _path_exists(project, doc, token.rstrip("/")):
-                findings.append(Finding(relative, number, f"names the path {token}, which does not exist"))
+            findings += [
+                Finding(relative, number, message) for message in _code_rules(project, doc, code, targets, iac)
+            ]
     return findings
 
 
@@ -139,7 +153,7 @@ def _iac_text(project: Path) -> str:
     return "\n".join(
         path.read_text(encoding="utf-8")
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.suffix in {".json", ".tf"}
+        if path.is_file() and path.suffix in {".json", ".tf", ".tfvars"}
     )
 
 
@@ -206,20 +220,78 @@ def roles_agree(project: Path) -> list[Finding]:
     return findings
 
 
-@reads(*DOCS, "environment_setup/**/*")
-def manual_steps_not_in_iac(project: Path) -> list[Finding]:
-    """The docs ask for no manual `az` step that creates what the IaC already creates."""
+# The docs' table of what the IaC creates: | Resource | `name` | what |
+_RESOURCE_ROW = re.compile(r"^\|\s*([^|`]+?)\s*\|\s*`([^`]+)`\s*\|")
+_PIPELINES = (".pipelines/*.yml", "environment_setup/*.yml", ".github/workflows/*.yml")
+
+
+@reads(*DOCS, "environment_setup/**/*", *_PIPELINES)
+def names_agree(project: Path) -> list[Finding]:
+    """Every resource name in the resource table of docs/infrastructure.md is a name the IaC or its
+    pipelines use."""
     iac = _iac_text(project)
+    if not iac:
+        return []
+    known = iac + "\n".join(p.read_text(encoding="utf-8") for g in _PIPELINES for p in sorted(project.glob(g)))
+    quoted = set(re.findall(r'"([^"\n]+)"', known)) | set(re.findall(r"\b(?:value|name):\s*([\w.-]+)", known))
     findings = []
-    for doc in _doc_files(project):
+    for doc in [path for path in _doc_files(project) if path.name == "infrastructure.md"]:
         relative = str(doc.relative_to(project))
-        for number, code in code_spans(doc.read_text(encoding="utf-8")):
-            for command, markers, what in MANUAL_STEPS:
-                if command in code and any(marker in iac for marker in markers):
-                    findings.append(
-                        Finding(relative, number, f"asks to run `{command}`, but the IaC already creates {what}")
-                    )
+        for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), start=1):
+            row = _RESOURCE_ROW.match(line)
+            if row and row.group(2) not in quoted:
+                findings.append(
+                    Finding(relative, number, f"names the {row.group(1)} `{row.group(2)}`, a name the IaC does not use")
+                )
     return findings
 
 
-CHECKS = (names_exist, roles_agree, manual_steps_not_in_iac)
+# Where the identity that deploys the IaC gets its roles: "Contributor ... on the subscription",
+# or `--role Contributor --scope "$SCOPE"` with SCOPE from `az group show` / `az account show`.
+_SCOPE_PHRASE = re.compile(
+    r"(?:Contributor|Owner|Administrator)\**\)?[^.\n]*(?:\n[^.\n]*)?\bon the (subscription|resource group)\b"
+)
+_SCOPE_VARIABLE = re.compile(r"SCOPE=\$\(az (group|account) show")
+_SCOPE_USE = re.compile(
+    r"--role\s+\"?(?:Contributor|Owner|Role Based Access Control Administrator)\"?.*--scope\s+\"\$SCOPE\""
+)
+
+
+def deployer_scopes(text: str) -> list[tuple[int, str]]:
+    """(line, scope) of each statement of the scope the deploying identity's roles are given at."""
+    scopes = [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in _SCOPE_PHRASE.finditer(text)]
+    variable = _SCOPE_VARIABLE.search(text)
+    if variable:
+        scope = "resource group" if variable.group(1) == "group" else "subscription"
+        scopes += [(text.count("\n", 0, m.start()) + 1, scope) for m in _SCOPE_USE.finditer(text)]
+    return scopes
+
+
+@reads(*DOCS, *_PIPELINES)
+def scopes_agree(project: Path) -> list[Finding]:
+    """The docs and the pipelines' comments give the deploying identity its roles at one scope:
+    each statement that differs from docs/getting_started.md's is named."""
+    files = [*_doc_files(project), *(p for g in _PIPELINES for p in sorted(project.glob(g)))]
+    statements = [
+        (str(path.relative_to(project)), line, scope)
+        for path in files
+        for line, scope in deployer_scopes(path.read_text(encoding="utf-8"))
+    ]
+    reference = next(
+        (s for s in statements if s[0] == "docs/getting_started.md"), statements[0] if statements else None
+    )
+    if reference is None:
+        return []
+    return [
+        Finding(
+            path,
+            line,
+            f"gives the deploying identity its roles on the {scope}, but {reference[0]}:{reference[1]} "
+            f"on the {reference[2]}",
+        )
+        for path, line, scope in statements
+        if scope != reference[2]
+    ]
+
+
+CHECKS = (code_agrees, roles_agree, names_agree, scopes_agree)

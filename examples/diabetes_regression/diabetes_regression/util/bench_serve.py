@@ -1,12 +1,13 @@
 """A bounded load on a scoring server on this machine: requests/s and p50/p99 latency.
 
 Sends REQUESTS copies of the smoke-test body from CONCURRENCY threads over loopback, stops early
-after MAX_SECONDS, and prints one line of figures; with --docs it also writes them between the
-`bench-serve` markers of that Markdown file. Only loopback URLs are accepted: this is a local
+after MAX_SECONDS, and prints one line of figures; with --output it also writes them, with the
+machine they were measured on, to that JSON file (under outputs/, never into a tracked file: a
+measurement of one machine is not documentation). Only loopback URLs are accepted: this is a local
 measurement, never a load test of a shared service. `make bench-serve` runs it.
 
 Usage: python -m <package>.util.bench_serve --url http://127.0.0.1:5001/score [--requests 300]
-       [--concurrency 4] [--max-seconds 60] [--docs docs/local_loop.md]
+       [--concurrency 4] [--max-seconds 60] [--output outputs/bench_serve.json]
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from urllib.parse import urlsplit
 
 BODY = json.dumps({"data": [list(range(1, 11)), list(range(10, 0, -1))]}).encode()
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-BEGIN, END = "<!-- bench-serve -->", "<!-- /bench-serve -->"
 
 
 @dataclass
@@ -100,18 +100,24 @@ def run_load(
     return result
 
 
-def write_docs(path: Path, result: LoadResult, concurrency: int, workers: str) -> None:
-    """Replace the text between the bench-serve markers of `path` with this run's figures."""
-    text = path.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"{path} has no {BEGIN} ... {END} section to write the figures into")
-    figures = (
-        f"{BEGIN}\nLast `make bench-serve` ({time.strftime('%Y-%m-%d')}, {platform.machine()} "
-        f"{platform.system()}, Python {platform.python_version()}, {workers} server workers, "
-        f"{concurrency} client threads): {result.summary()}.\n{END}"
-    )
-    head, rest = text.split(BEGIN, 1)
-    path.write_text(head + figures + rest.split(END, 1)[1], encoding="utf-8")
+def write_figures(path: Path, result: LoadResult, concurrency: int, workers: str) -> None:
+    """This run's figures and where they were measured, as JSON (the folder is created)."""
+    figures = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()} {platform.system()}",
+        "python": platform.python_version(),
+        "server_workers": workers,
+        "client_threads": concurrency,
+        "requests": len(result.latencies),
+        "seconds": round(result.seconds, 3),
+        "requests_per_second": round(result.requests_per_second, 1),
+        "p50_ms": round(result.percentile(0.5), 1),
+        "p99_ms": round(result.percentile(0.99), 1),
+        "statuses": {str(status): count for status, count in sorted(result.statuses.items())},
+        "summary": result.summary(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--max-seconds", type=float, default=60.0)
     parser.add_argument("--workers", default="?", help="the server's worker count, for the record")
-    parser.add_argument("--docs", type=Path, help="Markdown file whose bench-serve section gets the figures")
+    parser.add_argument("--output", type=Path, help="JSON file for the figures, e.g. outputs/bench_serve.json")
     args = parser.parse_args(argv)
     try:
         result = run_load(args.url, args.requests, args.concurrency, args.max_seconds)
@@ -131,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     if set(result.statuses) != {200}:
         print("Some requests failed: see the statuses above (0 means no answer)")
         return 1
-    if args.docs:
-        write_docs(args.docs, result, args.concurrency, args.workers)
-        print(f"Wrote the figures to {args.docs}")
+    if args.output:
+        write_figures(args.output, result, args.concurrency, args.workers)
+        print(f"Wrote the figures to {args.output}")
     return 0
 
 
