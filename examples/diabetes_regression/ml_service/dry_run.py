@@ -120,7 +120,7 @@ def entities(settings: Settings, model: RegisteredModel) -> Iterator[tuple[str, 
     yield "jobs/training_pipeline.yml", build_training_pipeline(settings, DRY_RUN_BUILD_ID, DRY_RUN_BUILD_URI)
     scoring = scoring_environment(settings)
     yield f"environments/{scoring.name}.yml", scoring
-    yield f"compute/{settings.aml_compute_cluster_name_scoring}.yml", cluster(settings.scoring_cluster)
+    yield f"compute/{settings.aml_compute_cluster_name_scoring}.yml", cluster(settings.cluster("_scoring"))
     for datastore in scoring_datastores(settings):
         yield f"datastores/{datastore.name}.yml", datastore
     yield f"data/{settings.scoring_dataset_name}.yml", scoring_data_asset(settings)

@@ -17,7 +17,6 @@ a deployment to TARGET (Azure ML monitors online endpoints only: managed and Kub
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 from collections.abc import Iterator
 from typing import Any
@@ -127,7 +126,7 @@ def monitor_schedule(settings: Settings, endpoint: str, deployment: str) -> Moni
 def retraining_schedule(settings: Settings) -> JobSchedule:
     """The training pipeline (train -> evaluate -> register) on RETRAIN_CRON. Unattended, it always
     evaluates (whatever RUN_EVALUATION says): a retrained model is registered only when better."""
-    gated = dataclasses.replace(settings, run_evaluation=True)
+    gated = settings.replace(run_evaluation=True)
     return JobSchedule(
         name=f"{settings.training_pipeline_name}-retraining",
         trigger=CronTrigger(expression=settings.retrain_cron),
