@@ -17,15 +17,19 @@ from ml_service.settings import (
     read_dotenv,
 )
 
+# Only the variables every project has: these tests read none of the options' data.
+CORE_VALUES = EXAMPLE_VALUES.core()
+CORE_DEFAULTS = TEMPLATE_DEFAULTS.core()
+
 
 def complete_environment() -> dict[str, str]:
-    return {name: value or f"<{name}>" for name, value in EXAMPLE_VALUES.items()}
+    return {name: value or f"<{name}>" for name, value in CORE_VALUES.items()}
 
 
 def test_settings_come_from_the_environment(tmp_path: Path) -> None:
     environ = {**complete_environment(), "AML_CLUSTER_MAX_NODES": "7", "RUN_EVALUATION": "false"}
     settings = load_settings(environ=environ, dotenv=tmp_path / "missing.env")
-    assert settings.workspace_name == EXAMPLE_VALUES["WORKSPACE_NAME"]
+    assert settings.workspace_name == CORE_VALUES["WORKSPACE_NAME"]
     assert settings.aml_cluster_max_nodes == 7
     assert settings.run_evaluation is False
 
@@ -40,10 +44,10 @@ def test_dotenv_fills_in_what_the_environment_lacks(tmp_path: Path) -> None:
 
 
 def test_template_defaults_need_no_environment(tmp_path: Path) -> None:
-    group_only = {name: value for name, value in complete_environment().items() if name not in TEMPLATE_DEFAULTS}
+    group_only = {name: value for name, value in complete_environment().items() if name not in CORE_DEFAULTS}
     settings = load_settings(environ=group_only, dotenv=tmp_path / "missing.env")
-    assert settings.aml_compute_cluster_name == TEMPLATE_DEFAULTS["AML_COMPUTE_CLUSTER_NAME"]
-    assert settings.model_name == TEMPLATE_DEFAULTS["MODEL_NAME"]
+    assert settings.aml_compute_cluster_name == CORE_DEFAULTS["AML_COMPUTE_CLUSTER_NAME"]
+    assert settings.model_name == CORE_DEFAULTS["MODEL_NAME"]
 
 
 def test_a_missing_variable_is_named_in_one_line(tmp_path: Path) -> None:
@@ -64,7 +68,7 @@ def test_a_bad_number_is_named(tmp_path: Path) -> None:
 
 
 def test_an_entry_point_without_settings_prints_one_line_and_exits_2(tmp_path: Path, monkeypatch, capsys) -> None:
-    for key in EXAMPLE_VALUES:
+    for key in CORE_VALUES:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ML_SERVICE_DOTENV", str(tmp_path / "missing.env"))
     monkeypatch.setattr(sys, "argv", ["run_training", "--build-id", "1", "--build-uri", "x"])

@@ -14,10 +14,11 @@ from ml_service.settings import EXAMPLE_VALUES, Settings, load_settings
 from ml_service.testing import FakeMLClient
 
 NO_DOTENV = Path("/nonexistent/.env")
+CORE_VALUES = EXAMPLE_VALUES.core()  # training needs no option's variables
 
 
 def environment(**overrides: str) -> dict[str, str]:
-    return {**{name: value or f"<{name}>" for name, value in EXAMPLE_VALUES.items()}, **overrides}
+    return {**{name: value or f"<{name}>" for name, value in CORE_VALUES.items()}, **overrides}
 
 
 def settings(**overrides: str) -> Settings:
@@ -80,7 +81,7 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("configured")
 def test_run_training_submits_exactly_the_built_pipeline(tmp_path: Path) -> None:
-    registration = {"registered": True, "name": EXAMPLE_VALUES["MODEL_NAME"], "version": "3", "reason": "better"}
+    registration = {"registered": True, "name": CORE_VALUES["MODEL_NAME"], "version": "3", "reason": "better"}
     client = FakeMLClient(registration=registration)
     output = tmp_path / "model.json"
     code = run_training.main(["--build-id", "42", "--build-uri", "https://ci/42", "--output", str(output)], client)
@@ -88,10 +89,10 @@ def test_run_training_submits_exactly_the_built_pipeline(tmp_path: Path) -> None
     _, (submitted,), kwargs = next(call for call in client.jobs.calls if call[0] == "create_or_update")
     assert isinstance(submitted, PipelineJob)
     assert submitted._to_dict() == build_training_pipeline(load_settings(), "42", "https://ci/42")._to_dict()
-    assert kwargs["experiment_name"] == EXAMPLE_VALUES["EXPERIMENT_NAME"]
-    assert [compute.name for compute in client.compute.created] == [EXAMPLE_VALUES["AML_COMPUTE_CLUSTER_NAME"]]
-    assert [env.name for env in client.environments.created] == [EXAMPLE_VALUES["AML_ENV_NAME"]]
-    assert [data.name for data in client.data.created] == [EXAMPLE_VALUES["DATASET_NAME"]]
+    assert kwargs["experiment_name"] == CORE_VALUES["EXPERIMENT_NAME"]
+    assert [compute.name for compute in client.compute.created] == [CORE_VALUES["AML_COMPUTE_CLUSTER_NAME"]]
+    assert [env.name for env in client.environments.created] == [CORE_VALUES["AML_ENV_NAME"]]
+    assert [data.name for data in client.data.created] == [CORE_VALUES["DATASET_NAME"]]
     assert json.loads(output.read_text()) == registration
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def submit_batch_scoring(ml_client: MLClient, settings: Settings, model_version: str) -> Job:
     """Make sure compute, environment, datastores and the scoring data exist, then submit."""
-    get_or_create_compute(ml_client, cluster(settings.scoring_cluster))
+    get_or_create_compute(ml_client, cluster(settings.cluster("_scoring")))
     get_or_create_environment(ml_client, scoring_environment(settings))
     for datastore in scoring_datastores(settings):
         ml_client.datastores.create_or_update(datastore)
