@@ -10,10 +10,11 @@ can be submitted as is with `az ml <kind> create --file`.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +25,18 @@ from azure.ai.ml.entities import (
     CommandJob,
     Data,
     Environment,
-    JobSchedule,
     KubernetesOnlineDeployment,
     KubernetesOnlineEndpoint,
     ManagedOnlineDeployment,
     ManagedOnlineEndpoint,
-    MonitorSchedule,
     PipelineJob,
 )
 
 from ml_service.cli import run
 from ml_service.compute import cluster
 from ml_service.data import sample_data_asset
-from ml_service.deploy import aci
 from ml_service.deploy.model import RegisteredModel
-from ml_service.deploy.scoring_image import build_request, image
 from ml_service.environments import scoring_environment, training_environment
-from ml_service.monitoring import schedules
-from ml_service.pipelines.batch_scoring import build_batch_scoring_pipeline, scoring_data_asset, scoring_datastores
 from ml_service.pipelines.training import build_training_pipeline
 from ml_service.settings import EXAMPLE_VALUES, PROJECT_ROOT, Settings, load_settings
 
@@ -58,8 +53,6 @@ SCHEMAS: tuple[tuple[type, str], ...] = (
     (ManagedOnlineDeployment, "managedOnlineDeployment.schema.json"),
     (KubernetesOnlineEndpoint, "kubernetesOnlineEndpoint.schema.json"),
     (KubernetesOnlineDeployment, "kubernetesOnlineDeployment.schema.json"),
-    (MonitorSchedule, "monitorSchedule.schema.json"),
-    (JobSchedule, "schedule.schema.json"),
 )
 # The folders the dry run writes; emptied first so no file of an earlier run lingers.
 FOLDERS = (
@@ -73,7 +66,6 @@ FOLDERS = (
     "endpoints",
     "environments",
     "jobs",
-    "schedules",
     "webapp",
 )
 DRY_RUN_BUILD_ID = "dry-run"
@@ -111,24 +103,108 @@ def dry_run_settings() -> Settings:
     return load_settings(fallback=fallback)
 
 
-def entities(settings: Settings, model: RegisteredModel) -> Iterator[tuple[str, Any]]:
-    """(relative file path, entity or JSON document) for everything the project creates."""
-    training = training_environment(settings)
-    yield f"compute/{settings.aml_compute_cluster_name}.yml", cluster(settings.training_cluster)
-    yield f"environments/{training.name}.yml", training
-    yield f"data/{settings.dataset_name}.yml", sample_data_asset(settings)
-    yield "jobs/training_pipeline.yml", build_training_pipeline(settings, DRY_RUN_BUILD_ID, DRY_RUN_BUILD_URI)
-    scoring = scoring_environment(settings)
-    yield f"environments/{scoring.name}.yml", scoring
+Entities = Iterator[tuple[str, Any]]
+
+
+def _online_endpoint(target: str, settings: Settings, model: RegisteredModel) -> Entities:
+    module = importlib.import_module(f"ml_service.deploy.{target}")
+    endpoint = module.endpoint(settings)
+    yield f"endpoints/{endpoint.name}.yml", endpoint
+    production = module.deployment(settings, model)
+    yield f"deployments/{endpoint.name}-{production.name}.yml", production
+
+
+def _scoring_image(target: str, settings: Settings, model: RegisteredModel) -> Entities:
+    from ml_service.deploy.scoring_image import build_request
+
+    yield f"{target}/image_build.json", build_request(settings, model)
+
+
+def _aci(settings: Settings, model: RegisteredModel) -> Entities:
+    from ml_service.deploy.aci import container_group
+    from ml_service.deploy.scoring_image import image
+
+    yield from _scoring_image("aci", settings, model)
+    yield "aci/container_group.json", container_group(settings, image(settings, model))
+
+
+def _webapp(settings: Settings, model: RegisteredModel) -> Entities:
+    from ml_service.deploy.scoring_image import image
+    from ml_service.deploy.webapp import web_app
+
+    yield from _scoring_image("webapp", settings, model)
+    yield "webapp/web_app.json", web_app(settings, image(settings, model))
+
+
+def _canary(settings: Settings, model: RegisteredModel) -> Entities:
+    from ml_service.deploy.canary import STEPS, TARGET, TRAFFIC, endpoint_with_traffic
+    from ml_service.deploy.online import CANDIDATE
+
+    candidate = importlib.import_module(f"ml_service.deploy.{TARGET}").deployment(settings, model, CANDIDATE)
+    yield f"canary/{candidate.endpoint_name}-{candidate.name}.yml", candidate
+    for step in STEPS:
+        yield f"canary/{candidate.endpoint_name}-traffic-{step}.yml", endpoint_with_traffic(settings, TRAFFIC[step])
+
+
+def _batch_scoring(settings: Settings, model: RegisteredModel) -> Entities:
+    from ml_service.pipelines.batch_scoring import build_batch_scoring_pipeline, scoring_data_asset, scoring_datastores
+
     yield f"compute/{settings.aml_compute_cluster_name_scoring}.yml", cluster(settings.cluster("_scoring"))
     for datastore in scoring_datastores(settings):
         yield f"datastores/{datastore.name}.yml", datastore
     yield f"data/{settings.scoring_dataset_name}.yml", scoring_data_asset(settings)
     yield "jobs/batch_scoring_pipeline.yml", build_batch_scoring_pipeline(settings, model.version)
-    yield "aci/image_build.json", build_request(settings, model)
-    yield "aci/container_group.json", aci.container_group(settings, image(settings, model))
-    # Production monitoring and retraining (ml_service/monitoring.py).
-    yield from schedules(settings, ["aci"])
+
+
+def _r_on_aml(settings: Settings, model: RegisteredModel) -> Entities:
+    from ml_service.pipelines.r_on_aml import build_r_training_job, r_environment
+
+    r_env = r_environment(settings)
+    yield f"environments/{r_env.name}.yml", r_env
+    yield "jobs/r_training.yml", build_r_training_job(settings)
+
+
+def _r_on_databricks(settings: Settings, model: RegisteredModel) -> Entities:
+    from ml_service.pipelines.r_on_databricks import SUBMIT_PATH, r_training_run
+
+    yield "databricks/r_training_run.json", {"method": "POST", "path": SUBMIT_PATH, "body": r_training_run(settings)}
+
+
+# What each option adds, in the order the files are written. Only the chosen options'
+# (ml_service/features.json) run, so only their modules are imported.
+FEATURES: dict[str, Callable[[Settings, RegisteredModel], Entities]] = {
+    "batch_scoring": _batch_scoring,
+    "r_training_aml": _r_on_aml,
+    "r_training_databricks": _r_on_databricks,
+    "online_endpoint": lambda settings, model: _online_endpoint("online_endpoint", settings, model),
+    "aks": lambda settings, model: _online_endpoint("aks", settings, model),
+    "canary_release": _canary,
+    "aci": _aci,
+    "webapp": _webapp,
+}
+# The options that score with the scoring environment.
+SCORING = frozenset({"batch_scoring", "online_endpoint", "aks", "aci", "webapp"})
+
+
+def chosen_features() -> list[str]:
+    """The options this project was generated with, as ml_service/features.json lists them."""
+    return json.loads((PROJECT_ROOT / "ml_service" / "features.json").read_text(encoding="utf-8"))["features"]
+
+
+def entities(settings: Settings, model: RegisteredModel) -> Entities:
+    """(relative file path, entity or JSON document) for everything the project creates."""
+    chosen = chosen_features()
+    training = training_environment(settings)
+    yield f"compute/{settings.aml_compute_cluster_name}.yml", cluster(settings.training_cluster)
+    yield f"environments/{training.name}.yml", training
+    yield f"data/{settings.dataset_name}.yml", sample_data_asset(settings)
+    yield "jobs/training_pipeline.yml", build_training_pipeline(settings, DRY_RUN_BUILD_ID, DRY_RUN_BUILD_URI)
+    if SCORING.intersection(chosen):
+        scoring = scoring_environment(settings)
+        yield f"environments/{scoring.name}.yml", scoring
+    for feature in FEATURES:
+        if feature in chosen:
+            yield from FEATURES[feature](settings, model)
 
 
 def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> list[Path]:

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ml_service.deploy.endpoints import TARGETS, resolve_target
 from ml_service.deploy.endpoints import aad_token as real_aad_token
+from ml_service.deploy.endpoints import resolve_target, targets
 from ml_service.deploy.model import RegisteredModel, read_model_json
 from ml_service.settings import EXAMPLE_VALUES, Settings, load_settings
 from ml_service.testing import FakeMLClient, RecordingRunner
@@ -57,7 +57,7 @@ def test_model_json_names_the_model(tmp_path: Path) -> None:
 
 
 def test_only_the_selected_targets_resolve(settings: Settings) -> None:
-    assert set(TARGETS) == {"aci"}
+    assert set(targets()) == {"aci"}
     with pytest.raises(ValueError, match="unknown deployment target"):
         resolve_target("nowhere", settings, FakeMLClient())
 

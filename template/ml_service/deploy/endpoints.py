@@ -15,15 +15,19 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from ml_service.settings import Settings, load_settings
+from ml_service.settings import PROJECT_ROOT, Settings, load_settings
 
 if TYPE_CHECKING:
     from azure.ai.ml import MLClient
 
-TARGETS: tuple[str, ...] = ({% for target in deployment_targets %}"{{ target }}"{{ ", " if not loop.last else ("," if loop.length == 1 else "") }}{% endfor %})
-ENDPOINT_TARGETS = frozenset({"aks", "online_endpoint"})
+# The chosen options, rendered as data: the code below is the same text whatever they are.
+FEATURES = PROJECT_ROOT / "ml_service" / "features.json"
+# The setting that names each online-endpoint target's endpoint.
+ENDPOINT_SETTINGS = {"aks": "aks_deployment_name", "online_endpoint": "online_endpoint_name"}
+ENDPOINT_TARGETS = frozenset(ENDPOINT_SETTINGS)
 SMOKE_ROWS = {"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]]}
 # Header that routes a request to one deployment of an online endpoint, whatever the traffic split.
 DEPLOYMENT_HEADER = "azureml-model-deployment"
@@ -41,32 +45,42 @@ class UnknownTargetError(ValueError):
     pass
 
 
+@cache
+def targets() -> tuple[str, ...]:
+    """The deployment targets this project was generated with (read on first use)."""
+    return tuple(json.loads(FEATURES.read_text(encoding="utf-8"))["deployment_targets"])
+
+
 def endpoint_name(settings: Settings, target: str) -> str:
-    if target == "aks":
-        return settings.aks_deployment_name  # type: ignore[attr-defined]
-    if target == "online_endpoint":
-        return settings.online_endpoint_name  # type: ignore[attr-defined]
-    raise UnknownTargetError(f"{target} is not an online endpoint target")
+    if target not in ENDPOINT_SETTINGS:
+        raise UnknownTargetError(f"{target} is not an online endpoint target")
+    return getattr(settings, ENDPOINT_SETTINGS[target])
+
+
+def _aci_service(settings: Settings) -> ScoringService:
+    from ml_service.deploy.aci import private_uri
+
+    return ScoringService(private_uri(settings))  # reachable from inside its virtual network only
+
+
+def _webapp_service(settings: Settings) -> ScoringService:
+    from ml_service.deploy.webapp import scoring_uri, token_scope
+
+    return ScoringService(scoring_uri(settings), aad_token(token_scope(settings)))
+
+
+# Targets served outside Azure ML; the others are online endpoints, found through the workspace.
+SERVICES: dict[str, Callable[[Settings], ScoringService]] = {"aci": _aci_service, "webapp": _webapp_service}
 
 
 def resolve_target(target: str, settings: Settings | None = None, ml_client: MLClient | None = None) -> ScoringService:
     """The scoring URI (and key, for endpoints) of a selected deployment target."""
-    if target not in TARGETS:
-        choices = ", ".join(TARGETS) or "none selected"
+    if target not in targets():
+        choices = ", ".join(targets()) or "none selected"
         raise UnknownTargetError(f"unknown deployment target {target!r} (this project deploys to: {choices})")
     settings = settings or load_settings()
-{%- if 'aci' in deployment_targets %}
-    if target == "aci":
-        from ml_service.deploy.aci import private_uri
-
-        return ScoringService(private_uri(settings))  # reachable from inside its virtual network only
-{%- endif %}
-{%- if 'webapp' in deployment_targets %}
-    if target == "webapp":
-        from ml_service.deploy.webapp import scoring_uri, token_scope
-
-        return ScoringService(scoring_uri(settings), aad_token(token_scope(settings)))
-{%- endif %}
+    if target in SERVICES:
+        return SERVICES[target](settings)
     if ml_client is None:
         from ml_service.workspace import workspace_client
 
@@ -74,15 +88,19 @@ def resolve_target(target: str, settings: Settings | None = None, ml_client: MLC
     return endpoint_service(ml_client, endpoint_name(settings, target))
 
 
+def _aci_smoke_test() -> str | None:
+    from ml_service.deploy.aci import smoke_test_in_vnet
+
+    return smoke_test_in_vnet(load_settings())
+
+
+# Targets reachable only inside their own network: their smoke test runs there.
+NETWORK_SMOKE_TESTS: dict[str, Callable[[], str | None]] = {"aci": _aci_smoke_test}
+
+
 def network_smoke_test(target: str) -> Callable[[], str | None] | None:
     """The smoke test of a target reachable only inside its own network, run there; None for the others."""
-{%- if 'aci' in deployment_targets %}
-    if target == "aci":
-        from ml_service.deploy.aci import smoke_test_in_vnet
-
-        return lambda: smoke_test_in_vnet(load_settings())
-{%- endif %}
-    return None
+    return NETWORK_SMOKE_TESTS.get(target) if target in targets() else None
 
 
 def aad_token(scope: str = AAD_TOKEN_SCOPE) -> str:
