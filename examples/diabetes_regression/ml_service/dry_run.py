@@ -25,16 +25,19 @@ from azure.ai.ml.entities import (
     CommandJob,
     Data,
     Environment,
+    JobSchedule,
     KubernetesOnlineDeployment,
     KubernetesOnlineEndpoint,
     ManagedOnlineDeployment,
     ManagedOnlineEndpoint,
+    MonitorSchedule,
     PipelineJob,
 )
 
 from ml_service.cli import run
 from ml_service.compute import cluster
 from ml_service.data import sample_data_asset
+from ml_service.deploy.endpoints import targets
 from ml_service.deploy.model import RegisteredModel
 from ml_service.environments import scoring_environment, training_environment
 from ml_service.pipelines.training import build_training_pipeline
@@ -53,6 +56,8 @@ SCHEMAS: tuple[tuple[type, str], ...] = (
     (ManagedOnlineDeployment, "managedOnlineDeployment.schema.json"),
     (KubernetesOnlineEndpoint, "kubernetesOnlineEndpoint.schema.json"),
     (KubernetesOnlineDeployment, "kubernetesOnlineDeployment.schema.json"),
+    (MonitorSchedule, "monitorSchedule.schema.json"),
+    (JobSchedule, "schedule.schema.json"),
 )
 # The folders the dry run writes; emptied first so no file of an earlier run lingers.
 FOLDERS = (
@@ -66,6 +71,7 @@ FOLDERS = (
     "endpoints",
     "environments",
     "jobs",
+    "schedules",
     "webapp",
 )
 DRY_RUN_BUILD_ID = "dry-run"
@@ -205,6 +211,11 @@ def entities(settings: Settings, model: RegisteredModel) -> Entities:
     for feature in FEATURES:
         if feature in chosen:
             yield from FEATURES[feature](settings, model)
+    deployed = sorted(targets())
+    if deployed:  # production monitoring and retraining (ml_service/monitoring.py)
+        from ml_service.monitoring import schedules
+
+        yield from schedules(settings, deployed)
 
 
 def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> list[Path]:

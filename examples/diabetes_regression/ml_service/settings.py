@@ -95,7 +95,7 @@ class Settings:
             raise AttributeError(name)
         values: dict[str, object] = self.__dict__["_values"]
         if name not in values and self.__dict__["_options"] is not None:
-            values.update(self.__dict__["_options"]())
+            values.update({key: value for key, value in self.__dict__["_options"]().items() if key not in values})
             object.__setattr__(self, "_options", None)
         if name not in values:
             raise AttributeError(f"this project has no setting {name.upper()} (see docs/variable_group.md)")
@@ -103,6 +103,11 @@ class Settings:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("settings are read-only")
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some values changed (settings themselves are read-only)."""
+        values = {**self.__dict__["_values"], **changes}
+        return Settings(values, self.__dict__["_options"])
 
     def __repr__(self) -> str:
         return f"Settings({', '.join(sorted(self.__dict__['_values']))})"
@@ -166,6 +171,8 @@ def _resolve(
             text = fallback.get(name)
         if text:
             values[name.lower()] = _convert(name, text, variable["kind"])
+        elif not variable["required"]:
+            values[name.lower()] = ""
         else:
             missing.append(variable)
     if missing:
