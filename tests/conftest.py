@@ -124,6 +124,7 @@ def subset_renderer(
 
     from mlops_scaffold.copier_compat import fast_rendering
     from mlops_scaffold.options import resolve_answers
+    from mlops_scaffold.traits.paths import absent_paths
 
     cache: dict[str, Path] = {}
 
@@ -132,8 +133,13 @@ def subset_renderer(
         if key not in cache:
             dest = tmp_path_factory.mktemp("subset") / key
             answers = resolve_answers(answers_with(**combo))
+            # copier applies the template's `_exclude` before ours, so a `!path` of ours would bring
+            # back an optional path these answers leave out: leave those out again, last.
+            leave_out = [*exclude, *(f"/{path}" for path in absent_paths(answers))]
             with fast_rendering():  # many renderings of one template: compile each Jinja source once
-                copier.run_copy(str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=exclude)
+                copier.run_copy(
+                    str(template_snapshot), dest, data=answers, defaults=True, quiet=True, exclude=leave_out
+                )
             cache[key] = dest
         return cache[key]
 
