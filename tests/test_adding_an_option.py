@@ -92,17 +92,6 @@ def step_module(root: Path) -> None:
     (root / f"template/ml_service/deploy/{VALUE}.py").write_text(MODULE, encoding="utf-8")
 
 
-def step_dry_run(root: Path) -> None:
-    block = (
-        f"\n{{%- if '{VALUE}' in deployment_targets %}}"
-        f"\n    yield from {VALUE}.dry_run(settings, model)"
-        "\n{%- endif %}"
-    )
-    _replace_once(
-        root / "template/ml_service/dry_run.py.jinja", "\n\n\ndef write_dry_run(", block + "\n\n\ndef write_dry_run("
-    )
-
-
 def _python(root: Path, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(root / "src")}
     return subprocess.run([sys.executable, *args], cwd=root, env=env, text=True, capture_output=True, **kwargs)
@@ -118,7 +107,6 @@ STEPS = (
     ("src/mlops_scaffold/options.py", step_options),
     ("src/mlops_scaffold/traits/values.py", step_row),
     ("template/ml_service/deploy/<value>.py", step_module),
-    ("template/ml_service/dry_run.py.jinja", step_dry_run),
     ("make copier-yml", step_copier_yml),
 )
 
