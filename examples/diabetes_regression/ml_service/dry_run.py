@@ -211,6 +211,9 @@ def entities(settings: Settings, model: RegisteredModel) -> Entities:
     for feature in FEATURES:
         if feature in chosen:
             yield from FEATURES[feature](settings, model)
+    for target in targets():
+        if target not in FEATURES:  # a target added later: its deploy module writes its own entities
+            yield from importlib.import_module(f"ml_service.deploy.{target}").dry_run(settings, model)
     deployed = sorted(targets())
     if deployed:  # production monitoring and retraining (ml_service/monitoring.py)
         from ml_service.monitoring import schedules
