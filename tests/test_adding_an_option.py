@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 
+from mlops_scaffold.checks.iac_schema.locate import AZURERM_VENV, arm_schema_dir
 from mlops_scaffold.options import DEPLOYMENT_TARGETS
 
 DOC = REPO_ROOT / "docs" / "adding-an-option.md"
@@ -94,6 +95,11 @@ def step_module(root: Path) -> None:
 
 def _python(root: Path, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    # The scratch copy has no reference schemas beside it nor tool caches inside: use the checkout's.
+    schemas = arm_schema_dir()
+    if schemas is not None:
+        env.setdefault("MLOPS_SCAFFOLD_ARM_SCHEMAS", str(schemas))
+    env.setdefault("MLOPS_SCAFFOLD_AZURERM_VENV", str(AZURERM_VENV))
     return subprocess.run([sys.executable, *args], cwd=root, env=env, text=True, capture_output=True, **kwargs)
 
 
