@@ -86,7 +86,7 @@ def test_units_split_the_tests_and_add_the_local_loop():
     assert units["ml tests"].not_collected == {"tests/test_ml_service_x.py", "tests/test_ml_service_settings.py"}
     assert units["ml_service core tests"].command[-1:] == ("tests/test_ml_service_settings.py",)
     assert units["ml_service core tests"].not_collected == {"tests/test_train.py", "tests/test_ml_service_x.py"}
-    assert units["ml_service tests"].command[-1:] == ("tests/test_ml_service_x.py",)
+    assert units["ml_service x"].command[-1:] == ("tests/test_ml_service_x.py",)
     assert units["local loop"].command[:5] == ("make", "train", "production-model", "smoke-test", "batch-score")
 
 

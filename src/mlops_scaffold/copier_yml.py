@@ -131,7 +131,7 @@ def _jinja_concat(pattern: str) -> str:
 def _variable_line(variable: Variable) -> str:
     fields = {
         key: getattr(variable, key)
-        for key in ("name", "meaning", "scope", "required", "secret", "ci_login", "kind", "core")
+        for key in ("name", "meaning", "scope", "required", "secret", "ci_login", "kind", "core", "part")
     }
     head = json.dumps(fields, ensure_ascii=False)[:-1]
     line = f'- {head}, "value": {{{{ {_jinja_concat(variable.value)} | tojson }}}}}}'

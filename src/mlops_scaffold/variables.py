@@ -12,6 +12,7 @@ from typing import Any
 from mlops_scaffold.conditions import ALWAYS, AnyOf, Condition, Contains, Equals
 from mlops_scaffold.naming import derived_names
 from mlops_scaffold.options import DEPLOYMENT_TARGETS
+from mlops_scaffold.traits.values import part_of
 
 GROUP = "group"  # the variable group (Azure DevOps) or repository variables (GitHub)
 TEMPLATE = "template"  # the variables template / workflow env, defaults that rarely change
@@ -30,11 +31,25 @@ class Variable:
     # out (and stays the same whichever CI platform is chosen).
     ci_login: bool = False
     kind: str = "str"  # how ml_service/settings.py converts the text: "str", "int" or "bool"
+    # The data file of ml_service/variables/ that holds it, when `when` alone does not name it.
+    part_name: str = ""
 
     @property
     def core(self) -> bool:
         """Set in every project, whatever the options (ml_service keeps these apart from the others)."""
         return self.when.jinja() == "true"
+
+    @property
+    def part(self) -> str:
+        """Its file in ml_service/variables/: "core", or the option value that brings it (the same
+        name as in ml_service/features.json), so a test of one option reads that option's data only."""
+        if self.part_name:
+            return self.part_name
+        if self.core:
+            return "core"
+        if isinstance(self.when, Contains | Equals):
+            return part_of(self.when.question, self.when.value)
+        raise ValueError(f"{self.name}: name its part (part_name=...) for the condition {self.when.jinja()}")
 
     def render(self, context: Mapping[str, Any]) -> str:
         return self.value.format(**context)
@@ -45,6 +60,7 @@ GITHUB = Equals("ci_platform", "github_actions")
 BATCH = Equals("batch_scoring", True)
 DATABRICKS = Equals("r_training", "databricks")
 # Any deployment target: production monitoring and retraining exist exactly then.
+MONITORING = "monitoring"  # the part of the variables production monitoring reads
 DEPLOYED = AnyOf(tuple(Contains("deployment_targets", target) for target in DEPLOYMENT_TARGETS))
 
 VARIABLES: tuple[Variable, ...] = (
@@ -140,6 +156,7 @@ VARIABLES: tuple[Variable, ...] = (
         "Comma-separated emails alerted when a monitoring signal breaches (empty: none)",
         required=False,
         when=DEPLOYED,
+        part_name=MONITORING,
     ),
     # Defaults kept beside the pipelines rather than in the group.
     Variable("SOURCES_DIR_TRAIN", "{sample_name}", "Folder of the ML code", scope=TEMPLATE),
@@ -169,6 +186,7 @@ VARIABLES: tuple[Variable, ...] = (
         "When the training pipeline is retrained on a schedule (cron, UTC; default Mondays 03:00)",
         scope=TEMPLATE,
         when=DEPLOYED,
+        part_name=MONITORING,
     ),
     Variable(
         "RUN_EVALUATION",
@@ -264,6 +282,7 @@ def pipeline_variables(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
             "ci_login": variable.ci_login,
             "kind": variable.kind,
             "core": variable.core,
+            "part": variable.part,
         }
         for variable in VARIABLES
         if variable.when.holds(answers)

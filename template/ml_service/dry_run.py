@@ -197,17 +197,27 @@ def chosen_features() -> list[str]:
     return json.loads((PROJECT_ROOT / "ml_service" / "features.json").read_text(encoding="utf-8"))["features"]
 
 
-def entities(settings: Settings, model: RegisteredModel) -> Entities:
-    """(relative file path, entity or JSON document) for everything the project creates."""
-    chosen = chosen_features()
+def core_entities(settings: Settings) -> Entities:
+    """What every project creates: the training cluster, environment, data asset and pipeline."""
     training = training_environment(settings)
     yield f"compute/{settings.aml_compute_cluster_name}.yml", cluster(settings.training_cluster)
     yield f"environments/{training.name}.yml", training
     yield f"data/{settings.dataset_name}.yml", sample_data_asset(settings)
     yield "jobs/training_pipeline.yml", build_training_pipeline(settings, DRY_RUN_BUILD_ID, DRY_RUN_BUILD_URI)
+
+
+def scoring_entities(settings: Settings) -> Entities:
+    """The scoring environment, shared by the options that score (SCORING)."""
+    scoring = scoring_environment(settings)
+    yield f"environments/{scoring.name}.yml", scoring
+
+
+def entities(settings: Settings, model: RegisteredModel) -> Entities:
+    """(relative file path, entity or JSON document) for everything the project creates."""
+    chosen = chosen_features()
+    yield from core_entities(settings)
     if SCORING.intersection(chosen):
-        scoring = scoring_environment(settings)
-        yield f"environments/{scoring.name}.yml", scoring
+        yield from scoring_entities(settings)
     for feature in FEATURES:
         if feature in chosen:
             yield from FEATURES[feature](settings, model)
@@ -221,13 +231,11 @@ def entities(settings: Settings, model: RegisteredModel) -> Entities:
         yield from schedules(settings, deployed)
 
 
-def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> list[Path]:
-    """Write every entity under `output`; returns the files written."""
+def write_entities(output: Path, entities: Entities) -> list[Path]:
+    """Write each (relative path, entity or JSON document) under `output`; returns the files written."""
     output = output.resolve()
-    for folder in FOLDERS:
-        shutil.rmtree(output / folder, ignore_errors=True)
     written: list[Path] = []
-    for relative, entity in entities(settings, model):
+    for relative, entity in entities:
         path = output / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if type(entity) is dict:  # a request payload (azure-ai-ml nodes are dict subclasses)
@@ -237,6 +245,13 @@ def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> l
             path.write_text(yaml.safe_dump(document, sort_keys=False, width=120), encoding="utf-8")
         written.append(path)
     return written
+
+
+def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> list[Path]:
+    """Write every entity under `output`; returns the files written."""
+    for folder in FOLDERS:
+        shutil.rmtree(output.resolve() / folder, ignore_errors=True)
+    return write_entities(output, entities(settings, model))
 
 
 def main(argv: list[str] | None = None) -> int:

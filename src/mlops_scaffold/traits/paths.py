@@ -63,6 +63,8 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
         for path in (
             "docs/observability.md",
             "tests/test_ml_service_deploy.py",
+            "tests/test_ml_service_monitoring.py",
+            "ml_service/variables/monitoring.json",
             ".pipelines/{sample_name}-cd.yml",
             ".github/workflows/{sample_name}-cd.yml",
             "ml_service/monitoring.py",
@@ -75,6 +77,7 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
             "ml_service/deploy/arm.py",
             "ml_service/deploy/registry_guard.py",
             "ml_service/deploy/scoring_image.py",
+            "tests/test_ml_service_scoring_image.py",
         )
     ),
     *(

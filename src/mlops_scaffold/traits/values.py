@@ -76,7 +76,7 @@ TRAITS: dict[tuple[str, Any], Traits] = {
             *_SCORING_IMAGE,
         ),
         flags=frozenset({SERVES, SCORING_IMAGE}),
-        files=("ml_service/deploy/aci.py",),
+        files=("ml_service/deploy/aci.py", "ml_service/variables/aci.json", "tests/test_ml_service_aci.py"),
         title="Azure Container Instances",
         short_title="ACI",
         staging=True,
@@ -94,7 +94,7 @@ TRAITS: dict[tuple[str, Any], Traits] = {
             "k8s-extension",
         ),
         flags=frozenset({SERVES}),
-        files=("ml_service/deploy/aks.py",),
+        files=("ml_service/deploy/aks.py", "ml_service/variables/aks.json", "tests/test_ml_service_aks.py"),
         title="Azure Kubernetes Service",
         short_title="AKS",
     ),
@@ -110,7 +110,7 @@ TRAITS: dict[tuple[str, Any], Traits] = {
             *_SCORING_IMAGE,
         ),
         flags=frozenset({SERVES, SCORING_IMAGE}),
-        files=("ml_service/deploy/webapp.py",),
+        files=("ml_service/deploy/webapp.py", "ml_service/variables/webapp.json", "tests/test_ml_service_webapp.py"),
         title="Azure App Service",
         short_title="App Service",
     ),
@@ -127,11 +127,11 @@ TRAITS: dict[tuple[str, Any], Traits] = {
             "ManagedOnlineDeployment",
         ),
         flags=frozenset({SERVES}),
-        files=("ml_service/deploy/online_endpoint.py",),
+        files=("ml_service/deploy/online_endpoint.py", "ml_service/variables/online_endpoint.json", "tests/test_ml_service_online_endpoint.py"),
         title="the managed online endpoint",
         short_title="managed online endpoint",
     ),
-    ("canary_release", True): Traits(("canary", "blue/green"), files=("ml_service/deploy/canary.py",)),
+    ("canary_release", True): Traits(("canary", "blue/green"), files=("ml_service/deploy/canary.py", "tests/test_ml_service_canary.py")),
     ("batch_scoring", True): Traits(
         (
             "batch scoring",
@@ -151,6 +151,7 @@ TRAITS: dict[tuple[str, Any], Traits] = {
             "ml_service/pipelines/run_batch_scoring.py",
             "tests/test_batch_score.py",
             "tests/test_ml_service_batch_scoring.py",
+            "ml_service/variables/batch_scoring.json",
             ".pipelines/{sample_name}-batchscoring-ci.yml",
             ".github/workflows/{sample_name}-batchscoring.yml",
             "{sample_name}/scoring/batch_score.py",
@@ -163,9 +164,21 @@ TRAITS: dict[tuple[str, Any], Traits] = {
     ("r_training", "databricks"): Traits(
         (*_R, "databricks", "DB_CLUSTER_ID", "azuredatabricks"),
         flags=frozenset({TRAINS_R}),
-        files=("ml_service/pipelines/r_on_databricks.py",),
+        files=("ml_service/pipelines/r_on_databricks.py", "ml_service/variables/r_training_databricks.json"),
     ),
 }
+
+
+def part_of(question: str, value: Any) -> str:
+    """The name ml_service gives a chosen value (features.json, variables/<name>.json): a target by
+    itself, a yes/no option by its question, any other value as question_value."""
+    from mlops_scaffold.options import QUESTIONS_BY_NAME
+
+    if QUESTIONS_BY_NAME[question].multiselect:
+        return str(value)
+    if value is True:
+        return question
+    return f"{question}_{value}"
 
 
 def is_chosen(question: str, value: Any, answers: Mapping[str, Any]) -> bool:

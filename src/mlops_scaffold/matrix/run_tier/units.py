@@ -1,10 +1,11 @@
-"""The runs of one combination: its generated tests, in three groups, and its local loop.
+"""The runs of one combination: its generated tests, in groups, and its local loop.
 
 The groups split what changes with the options from what does not: the ML package's own tests and
-the ml_service core tests (settings, training pipeline, base image; they read ml_service's core
-code and `ml_service/variables/core.json`, never an option's data) collapse to a few runs over the
-whole matrix, while the other ml_service tests (deployment targets, batch scoring, R, the dry run)
-run once per distinct set of what they read. The split only decides what can be shared: a run is
+the ml_service core tests (settings, training pipeline, the core dry run; they read ml_service's
+core code and `ml_service/variables/core.json`, never an option's data) collapse to a few runs over
+the whole matrix, and each option's test module (`tests/test_ml_service_<option>.py`, reading that
+option's code and `ml_service/variables/<option>.json` only) is a unit of its own, run once per
+distinct rendering of that option rather than once per combination. The split only decides what can be shared: a run is
 still keyed by what it was recorded reading, so a core test that starts reading an option's file
 stays correct, only less shared.
 """
@@ -31,15 +32,28 @@ class Unit:
 
 # The ml_service tests that use no option (the same text in every combination).
 ML_SERVICE_CORE_TESTS = frozenset(
-    {"tests/test_ml_service_base_image.py", "tests/test_ml_service_settings.py", "tests/test_ml_service_training.py"}
+    {
+        "tests/test_ml_service_base_image.py",
+        "tests/test_ml_service_dry_run.py",
+        "tests/test_ml_service_imports.py",
+        "tests/test_ml_service_settings.py",
+        "tests/test_ml_service_step_contract.py",
+        "tests/test_ml_service_training.py",
+    }
 )
-ML_TESTS, ML_SERVICE_CORE, ML_SERVICE = "ml tests", "ml_service core tests", "ml_service tests"
+ML_TESTS, ML_SERVICE_CORE = "ml tests", "ml_service core tests"
 
 
 def _group(path: str) -> str:
-    if not PurePosixPath(path).name.startswith("test_ml_service_"):
+    """The unit of a test module: the ML tests, the ml_service core tests, or one option's module
+    alone (it reads that option's code and data only, so it runs once per distinct option rendering
+    rather than once per combination)."""
+    name = PurePosixPath(path).name
+    if not name.startswith("test_ml_service_"):
         return ML_TESTS
-    return ML_SERVICE_CORE if path in ML_SERVICE_CORE_TESTS else ML_SERVICE
+    if path in ML_SERVICE_CORE_TESTS:
+        return ML_SERVICE_CORE
+    return "ml_service " + name.removeprefix("test_ml_service_").removesuffix(".py")
 
 
 def _tests(index: dict[str, str]) -> list[str]:
@@ -55,10 +69,12 @@ def _tests(index: dict[str, str]) -> list[str]:
 def units_for(index: dict[str, str]) -> list[Unit]:
     units = []
     every_test = frozenset(_tests(index))
-    for name in (ML_TESTS, ML_SERVICE_CORE, ML_SERVICE):
-        tests = [path for path in sorted(every_test) if _group(path) == name]
-        if tests:
-            units.append(Unit(name, (*PYTEST, *tests), every_test - set(tests)))
+    groups: dict[str, list[str]] = {}
+    for path in sorted(every_test):
+        groups.setdefault(_group(path), []).append(path)
+    for name in sorted(groups, key=lambda group: (group != ML_TESTS, group != ML_SERVICE_CORE, group)):
+        tests = groups[name]
+        units.append(Unit(name, (*PYTEST, *tests), every_test - set(tests)))
     if LOCAL_LOOP in index:
         targets = index[LOCAL_LOOP].split()
         units.append(Unit("local loop", ("make", *targets, f"VENV={VENV_PLACEHOLDER}", "BUILD_ID=matrix")))
