@@ -127,11 +127,17 @@ TRAITS: dict[tuple[str, Any], Traits] = {
             "ManagedOnlineDeployment",
         ),
         flags=frozenset({SERVES}),
-        files=("ml_service/deploy/online_endpoint.py", "ml_service/variables/online_endpoint.json", "tests/test_ml_service_online_endpoint.py"),
+        files=(
+            "ml_service/deploy/online_endpoint.py",
+            "ml_service/variables/online_endpoint.json",
+            "tests/test_ml_service_online_endpoint.py",
+        ),
         title="the managed online endpoint",
         short_title="managed online endpoint",
     ),
-    ("canary_release", True): Traits(("canary", "blue/green"), files=("ml_service/deploy/canary.py", "tests/test_ml_service_canary.py")),
+    ("canary_release", True): Traits(
+        ("canary", "blue/green"), files=("ml_service/deploy/canary.py", "tests/test_ml_service_canary.py")
+    ),
     ("batch_scoring", True): Traits(
         (
             "batch scoring",
