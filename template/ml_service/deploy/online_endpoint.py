@@ -7,12 +7,20 @@ Usage: python -m ml_service.deploy.online_endpoint --model-json model.json
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from azure.ai.ml.entities import ManagedOnlineDeployment, ManagedOnlineEndpoint
 
 from ml_service.deploy.model import RegisteredModel, deploy_main
-from ml_service.deploy.online import PRODUCTION, SERVER_ENVIRONMENT, release, request_settings, scoring_code
+from ml_service.deploy.online import (
+    PRODUCTION,
+    SERVER_ENVIRONMENT,
+    online_entities,
+    release,
+    request_settings,
+    scoring_code,
+)
 from ml_service.environments import get_or_create_environment, reference, scoring_environment
 from ml_service.monitoring import data_collector
 from ml_service.settings import Settings, load_settings
@@ -24,6 +32,9 @@ if TYPE_CHECKING:
 
 INSTANCE_TYPE = "Standard_DS2_v2"
 INSTANCE_COUNT = 1
+
+# The setting that names this target's endpoint (the smoke test, the canary, monitoring).
+ENDPOINT_SETTING = "online_endpoint_name"
 
 
 def endpoint(settings: Settings) -> ManagedOnlineEndpoint:
@@ -62,6 +73,11 @@ def deploy(model: RegisteredModel, args: argparse.Namespace | None = None) -> in
     settings = load_settings()
     deploy_model(workspace_client(settings), settings, model)
     return 0
+
+
+def dry_run(settings: Settings, model: RegisteredModel) -> Iterator[tuple[str, Any]]:
+    """The endpoint and its production deployment, as `make aml-dry-run` writes them."""
+    return online_entities(endpoint(settings), deployment(settings, model))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,16 +17,19 @@ Usage: python -m ml_service.deploy.webapp --model-json model.json
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ml_service.deploy.arm import deploy_template, resource_id, resource_id_call, template
 from ml_service.deploy.model import RegisteredModel, deploy_main
-from ml_service.deploy.scoring_image import PORT, Runner, build_and_push, run_command
+from ml_service.deploy.scoring_image import PORT, Runner, build_and_push, image_build_entity, run_command
 from ml_service.settings import Settings, load_settings
 from ml_service.workspace import workspace_client
 
 if TYPE_CHECKING:
     from azure.ai.ml import MLClient
+
+    from ml_service.deploy.endpoints import ScoringService
 
 API_VERSION = "2023-12-01"
 INSIGHTS_API_VERSION = "2020-02-02"
@@ -124,6 +127,21 @@ def deploy_model(ml_client: MLClient, settings: Settings, model: RegisteredModel
     deploy_template(settings, f"{settings.webapp_deployment_name}-webapp", web_app(settings, image), runner)
     print(f"Web app {settings.webapp_deployment_name} runs {image}: {scoring_uri(settings)}")
     return scoring_uri(settings)
+
+
+def service(settings: Settings) -> ScoringService:
+    """Where the smoke test reaches the web app, with an Entra ID token for its app registration."""
+    from ml_service.deploy.endpoints import ScoringService, aad_token
+
+    return ScoringService(scoring_uri(settings), aad_token(token_scope(settings)))
+
+
+def dry_run(settings: Settings, model: RegisteredModel) -> Iterator[tuple[str, Any]]:
+    """The image build and the web app, as `make aml-dry-run` writes them."""
+    yield image_build_entity("webapp", settings, model)
+    from ml_service.deploy.scoring_image import image
+
+    yield "webapp/web_app.json", web_app(settings, image(settings, model))
 
 
 def deploy(model: RegisteredModel, args: argparse.Namespace | None = None) -> int:
