@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,9 @@ SCHEMAS: tuple[tuple[type, str], ...] = (
     (MonitorSchedule, "monitorSchedule.schema.json"),
     (JobSchedule, "schedule.schema.json"),
 )
-# The folders the dry run writes; emptied first so no file of an earlier run lingers.
+# The folders the dry run writes, besides one per target outside Azure ML; emptied first so no file
+# of an earlier run lingers.
 FOLDERS = (
-    "aci",
     "canary",
     "compute",
     "data",
@@ -72,7 +73,6 @@ FOLDERS = (
     "environments",
     "jobs",
     "schedules",
-    "webapp",
 )
 DRY_RUN_BUILD_ID = "dry-run"
 DRY_RUN_BUILD_URI = "https://example.invalid/build/dry-run"
@@ -110,36 +110,6 @@ def dry_run_settings() -> Settings:
 
 
 Entities = Iterator[tuple[str, Any]]
-
-
-def _online_endpoint(target: str, settings: Settings, model: RegisteredModel) -> Entities:
-    module = importlib.import_module(f"ml_service.deploy.{target}")
-    endpoint = module.endpoint(settings)
-    yield f"endpoints/{endpoint.name}.yml", endpoint
-    production = module.deployment(settings, model)
-    yield f"deployments/{endpoint.name}-{production.name}.yml", production
-
-
-def _scoring_image(target: str, settings: Settings, model: RegisteredModel) -> Entities:
-    from ml_service.deploy.scoring_image import build_request
-
-    yield f"{target}/image_build.json", build_request(settings, model)
-
-
-def _aci(settings: Settings, model: RegisteredModel) -> Entities:
-    from ml_service.deploy.aci import container_group
-    from ml_service.deploy.scoring_image import image
-
-    yield from _scoring_image("aci", settings, model)
-    yield "aci/container_group.json", container_group(settings, image(settings, model))
-
-
-def _webapp(settings: Settings, model: RegisteredModel) -> Entities:
-    from ml_service.deploy.scoring_image import image
-    from ml_service.deploy.webapp import web_app
-
-    yield from _scoring_image("webapp", settings, model)
-    yield "webapp/web_app.json", web_app(settings, image(settings, model))
 
 
 def _canary(settings: Settings, model: RegisteredModel) -> Entities:
@@ -182,38 +152,46 @@ FEATURES: dict[str, Callable[[Settings, RegisteredModel], Entities]] = {
     "batch_scoring": _batch_scoring,
     "r_training_aml": _r_on_aml,
     "r_training_databricks": _r_on_databricks,
-    "online_endpoint": lambda settings, model: _online_endpoint("online_endpoint", settings, model),
-    "aks": lambda settings, model: _online_endpoint("aks", settings, model),
     "canary_release": _canary,
-    "aci": _aci,
-    "webapp": _webapp,
 }
-# The options that score with the scoring environment.
-SCORING = frozenset({"batch_scoring", "online_endpoint", "aks", "aci", "webapp"})
+
+
+@cache
+def _features() -> dict[str, Any]:
+    return json.loads((PROJECT_ROOT / "ml_service" / "features.json").read_text(encoding="utf-8"))
 
 
 def chosen_features() -> list[str]:
     """The options this project was generated with, as ml_service/features.json lists them."""
-    return json.loads((PROJECT_ROOT / "ml_service" / "features.json").read_text(encoding="utf-8"))["features"]
+    return _features()["features"]
 
 
-def entities(settings: Settings, model: RegisteredModel) -> Entities:
-    """(relative file path, entity or JSON document) for everything the project creates."""
-    chosen = chosen_features()
+def core_entities(settings: Settings) -> Entities:
+    """What every project creates: the training cluster, environment, data asset and pipeline."""
     training = training_environment(settings)
     yield f"compute/{settings.aml_compute_cluster_name}.yml", cluster(settings.training_cluster)
     yield f"environments/{training.name}.yml", training
     yield f"data/{settings.dataset_name}.yml", sample_data_asset(settings)
     yield "jobs/training_pipeline.yml", build_training_pipeline(settings, DRY_RUN_BUILD_ID, DRY_RUN_BUILD_URI)
-    if SCORING.intersection(chosen):
-        scoring = scoring_environment(settings)
-        yield f"environments/{scoring.name}.yml", scoring
+
+
+def scoring_entities(settings: Settings) -> Entities:
+    """The scoring environment, shared by the options that score (features.json: "scores")."""
+    scoring = scoring_environment(settings)
+    yield f"environments/{scoring.name}.yml", scoring
+
+
+def entities(settings: Settings, model: RegisteredModel) -> Entities:
+    """(relative file path, entity or JSON document) for everything the project creates."""
+    chosen = chosen_features()
+    yield from core_entities(settings)
+    if _features()["scores"]:
+        yield from scoring_entities(settings)
+    for target in targets():  # each target's deploy module writes its own entities
+        yield from importlib.import_module(f"ml_service.deploy.{target}").dry_run(settings, model)
     for feature in FEATURES:
         if feature in chosen:
             yield from FEATURES[feature](settings, model)
-    for target in targets():
-        if target not in FEATURES:  # a target added later: its deploy module writes its own entities
-            yield from importlib.import_module(f"ml_service.deploy.{target}").dry_run(settings, model)
     deployed = sorted(targets())
     if deployed:  # production monitoring and retraining (ml_service/monitoring.py)
         from ml_service.monitoring import schedules
@@ -221,13 +199,11 @@ def entities(settings: Settings, model: RegisteredModel) -> Entities:
         yield from schedules(settings, deployed)
 
 
-def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> list[Path]:
-    """Write every entity under `output`; returns the files written."""
+def write_entities(output: Path, entities: Entities) -> list[Path]:
+    """Write each (relative path, entity or JSON document) under `output`; returns the files written."""
     output = output.resolve()
-    for folder in FOLDERS:
-        shutil.rmtree(output / folder, ignore_errors=True)
     written: list[Path] = []
-    for relative, entity in entities(settings, model):
+    for relative, entity in entities:
         path = output / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         if type(entity) is dict:  # a request payload (azure-ai-ml nodes are dict subclasses)
@@ -237,6 +213,13 @@ def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> l
             path.write_text(yaml.safe_dump(document, sort_keys=False, width=120), encoding="utf-8")
         written.append(path)
     return written
+
+
+def write_dry_run(output: Path, settings: Settings, model: RegisteredModel) -> list[Path]:
+    """Write every entity under `output`; returns the files written."""
+    for folder in (*FOLDERS, *targets()):
+        shutil.rmtree(output.resolve() / folder, ignore_errors=True)
+    return write_entities(output, entities(settings, model))
 
 
 def main(argv: list[str] | None = None) -> int:

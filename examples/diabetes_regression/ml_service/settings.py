@@ -4,10 +4,11 @@ Nothing is read at import. `load_settings()` reads the process environment first
 (KEY=VALUE lines; ML_SERVICE_DOTENV names another file), then the defaults of the variables
 template. A required variable that is still missing stops the program with one line naming it.
 
-Which variables exist is data, not code: `variables/core.json` lists those of every project and
-`variables/options.json` those of the options this project was generated with. The core ones are
-resolved and checked by `load_settings()`; the options' ones when code first asks for one of them,
-so code that needs none of them never reads options.json.
+Which variables exist is data, not code: `variables/core.json` lists those of every project, and
+one file per option (`variables/<option>.json`, as `features.json` names them) those of the options
+this project was generated with. The core ones are resolved and checked by `load_settings()`; the
+options' ones when code first asks for one of them, so code that needs none of them reads none of
+that data, and code (or a test) that names its option reads that option's file only.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VARIABLES_DIR = Path(__file__).with_name("variables")
-CORE, OPTIONS = "core", "options"
+CORE = "core"
+FEATURES = Path(__file__).with_name("features.json")
 # Optional everywhere: without it the workspace client asks the Azure CLI for the current subscription.
 OPTIONAL: dict[str, str] = {"AZURE_SUBSCRIPTION_ID": ""}
 
@@ -32,31 +34,53 @@ class MissingSettingError(RuntimeError):
 
 
 @cache
+def option_parts() -> tuple[str, ...]:
+    """The options of this project that have variables (each a file in variables/)."""
+    return tuple(json.loads(FEATURES.read_text(encoding="utf-8"))["variables"])
+
+
+@cache
 def variables(part: str) -> tuple[dict[str, Any], ...]:
-    """The variables of one part (CORE or OPTIONS): name, value, meaning, scope and kind of each."""
+    """The variables of one part (CORE or an option): name, value, meaning, scope and kind of each."""
     return tuple(json.loads((VARIABLES_DIR / f"{part}.json").read_text(encoding="utf-8")))
 
 
 class VariableTable(Mapping[str, str]):
-    """One column of the variables (name -> value or meaning), read when first used."""
+    """One column of the variables (name -> value or meaning), read when first used.
 
-    def __init__(self, column: str, template_only: bool = False, parts: tuple[str, ...] = (CORE, OPTIONS)) -> None:
+    `parts` None means the core and every option of this project; a lookup reads the core first and
+    the options' files only for a name the core does not have."""
+
+    def __init__(self, column: str, template_only: bool = False, parts: tuple[str, ...] | None = None) -> None:
         self.column, self.template_only, self.parts = column, template_only, parts
 
     def core(self) -> VariableTable:
         """The same column over the core variables only (reads no option's data)."""
-        return VariableTable(self.column, self.template_only, (CORE,))
+        return self.of()
 
-    def _table(self) -> dict[str, str]:
+    def of(self, *options: str) -> VariableTable:
+        """The same column over the core variables and those of `options` only."""
+        return VariableTable(self.column, self.template_only, (CORE, *options))
+
+    def _parts(self) -> Iterator[str]:
+        yield from self.parts if self.parts is not None else (CORE, *option_parts())
+
+    def _part_table(self, part: str) -> dict[str, str]:
         return {
             variable["name"]: variable[self.column]
-            for part in self.parts
             for variable in variables(part)
             if not self.template_only or variable["scope"] == "template"
         }
 
+    def _table(self) -> dict[str, str]:
+        return {name: value for part in self._parts() for name, value in self._part_table(part).items()}
+
     def __getitem__(self, name: str) -> str:
-        return self._table()[name]
+        for part in self._parts():
+            table = self._part_table(part)
+            if name in table:
+                return table[name]
+        raise KeyError(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._table())
@@ -188,10 +212,12 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     dotenv: Path | None = None,
     fallback: Mapping[str, str] | None = None,
+    options: tuple[str, ...] | None = None,
 ) -> Settings:
     """Settings from `environ` (default os.environ), then `dotenv` (default .env in the project),
     then the variables template, then `fallback` (the dry run passes the example values).
 
+    `options` limits the options' variables to those named (default: every option of the project).
     Raises MissingSettingError naming every required core variable that has no value; a missing
     variable of an option is named when code first asks for one of that option's settings."""
     environ = os.environ if environ is None else environ
@@ -201,4 +227,9 @@ def load_settings(
     values = _resolve(CORE, lookups, fallback)
     for name, default in OPTIONAL.items():
         values[name.lower()] = next((found for found in (lookup.get(name) for lookup in lookups) if found), default)
-    return Settings(values, lambda: _resolve(OPTIONS, lookups, fallback))
+
+    def resolve_options() -> dict[str, object]:
+        chosen = option_parts() if options is None else options
+        return {name: value for part in chosen for name, value in _resolve(part, lookups, fallback).items()}
+
+    return Settings(values, resolve_options)

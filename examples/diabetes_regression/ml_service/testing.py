@@ -128,3 +128,162 @@ class RecordingRunner:
         if command[:3] == ["az", "acr", "build"]:
             context = Path(command[-1])
             self.build_contexts.append({p.relative_to(context).as_posix() for p in context.rglob("*") if p.is_file()})
+
+
+NO_DOTENV = Path("/nonexistent/.env")
+
+
+def example_environ(*options: str, **overrides: str) -> dict[str, str]:
+    """The values this project was generated with (placeholders for the ones you fill in), over the
+    core variables and those of `options` only: a test of one option reads no other option's data."""
+    from ml_service.settings import EXAMPLE_VALUES
+
+    values = EXAMPLE_VALUES.of(*options).items()
+    return {**{name: value or f"<{name}>" for name, value in values}, **overrides}
+
+
+def example_settings(*options: str, **overrides: str) -> Any:
+    """Settings from example_environ(*options, **overrides), with no .env file."""
+    from ml_service.settings import load_settings
+
+    return load_settings(environ=example_environ(*options, **overrides), dotenv=NO_DOTENV, options=options)
+
+
+def load_entity(path: Path) -> Any:
+    """A dry-run YAML file loaded with the azure.ai.ml loader its $schema names."""
+    import yaml
+    from azure.ai.ml import (
+        load_compute,
+        load_data,
+        load_datastore,
+        load_environment,
+        load_job,
+        load_online_deployment,
+        load_online_endpoint,
+    )
+    from azure.ai.ml.entities._load_functions import load_schedule  # not exported by azure.ai.ml
+
+    loaders = {
+        "pipelineJob": load_job,
+        "commandJob": load_job,
+        "environment": load_environment,
+        "amlCompute": load_compute,
+        "data": load_data,
+        "azureBlob": load_datastore,
+        "managedOnlineEndpoint": load_online_endpoint,
+        "managedOnlineDeployment": load_online_deployment,
+        "kubernetesOnlineEndpoint": load_online_endpoint,
+        "kubernetesOnlineDeployment": load_online_deployment,
+        "monitorSchedule": load_schedule,
+        "schedule": load_schedule,
+    }
+    kind = yaml.safe_load(path.read_text(encoding="utf-8"))["$schema"].rsplit("/", 1)[1].split(".")[0]
+    return loaders[kind](path)
+
+
+def dry_run_files(output: Path, written: list[Path]) -> set[str]:
+    """The written files relative to `output`, after checking each YAML starts with its $schema and
+    loads with its azure.ai.ml loader."""
+    from ml_service.dry_run import SCHEMA_ROOT
+
+    for path in written:
+        if path.suffix == ".yml":
+            assert path.read_text(encoding="utf-8").startswith(f"$schema: {SCHEMA_ROOT}"), path
+            assert load_entity(path) is not None, path
+    return {path.relative_to(output).as_posix() for path in written}
+
+
+def as_run(job: dict) -> str:
+    """A pipeline step's command as Azure ML runs it: an optional $[[...]] part stays only when its
+    input is bound."""
+    import re
+
+    def optional(match: re.Match) -> str:
+        names = re.findall(r"inputs\.(\w+)", match.group(1))
+        return match.group(1) if all(name in job.get("inputs", {}) for name in names) else ""
+
+    return re.sub(r"\$\[\[(.*?)\]\]", optional, job["component"]["command"])
+
+
+def cli_help(module: str) -> str:
+    """`python -m <module> --help`, run in this process: argparse prints the usage and exits 0."""
+    import contextlib
+    import io
+    import runpy
+    import sys
+    import warnings
+
+    printed = io.StringIO()
+    argv = sys.argv
+    sys.argv = [module, "--help"]
+    try:
+        with contextlib.redirect_stdout(printed), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # runpy: the module was imported before
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
+    except SystemExit as exited:
+        assert exited.code in (0, None), f"{module} --help exited with {exited.code}"
+    else:
+        raise AssertionError(f"{module} --help did not exit")
+    finally:
+        sys.argv = argv
+    return printed.getvalue()
+
+
+def step_mismatch(step: str, command: str) -> str | None:
+    """What is wrong between a step's command and the script it runs (None: they match): an option
+    the script does not have, or one it requires that the command does not pass."""
+    import re
+
+    module = command.split()[2]
+    help_text = cli_help(module)
+    passed = set(re.findall(r"--[a-z][-a-z]*", command))
+    unknown = {option for option in passed if option not in help_text}
+    if unknown:
+        return f"{step}: {module} has no option {sorted(unknown)}"
+    usage = help_text.split("\n\n", 1)[0]
+    required = set(re.findall(r"--[a-z][-a-z]*", re.sub(r"\[[^\[\]]*\]", "", usage)))
+    missing = required - passed
+    return f"{step}: {module} requires {sorted(missing)}, which this step does not pass" if missing else None
+
+
+def imports_quietly(names: list[str], tmp_path: Path, monkeypatch: Any) -> None:
+    """Import `names` afresh (with every ml_service module they import) with no settings, sockets,
+    processes or credentials: importing must do none of that work. Later tests get their modules back."""
+    import importlib
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import azure.identity
+
+    from ml_service.settings import EXAMPLE_VALUES
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("network, credential or process work at import time")
+
+    def ml_service_modules() -> dict[str, Any]:
+        return {name: module for name, module in sys.modules.items() if name.split(".")[0] == "ml_service"}
+
+    core = EXAMPLE_VALUES.core()
+    for key in list(os.environ):
+        if key in core or key.startswith(("AZURE_", "DATABRICKS_", "MSI_", "IDENTITY_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("ML_SERVICE_DOTENV", str(tmp_path / "missing.env"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(subprocess, "run", refuse)
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", refuse)
+    already_imported = ml_service_modules()
+    for name in already_imported:
+        del sys.modules[name]
+    try:
+        for name in names:
+            importlib.import_module(name)
+    finally:
+        # The fresh modules hold the refusing stand-ins: later tests get the modules they had.
+        for name in ml_service_modules():
+            del sys.modules[name]
+        sys.modules.update(already_imported)

@@ -72,3 +72,12 @@ def trained(mlflow_store: str, tmp_path_factory: pytest.TempPathFactory) -> dict
     )
     assert exit_code == 0
     return outputs
+
+
+@pytest.fixture
+def entra_token(monkeypatch: pytest.MonkeyPatch) -> str:
+    """DefaultAzureCredential stands aside: an Entra ID token is a fixed string in the deploy tests."""
+    from ml_service.deploy import endpoints
+
+    monkeypatch.setattr(endpoints, "aad_token", lambda scope=endpoints.AAD_TOKEN_SCOPE: f"entra-token for {scope}")
+    return "entra-token for https://ml.azure.com/.default"

@@ -16,17 +16,26 @@ from __future__ import annotations
 import argparse
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ml_service.deploy.arm import deploy_template, resource_id, template
 from ml_service.deploy.model import RegisteredModel, deploy_main
-from ml_service.deploy.scoring_image import PORT, Runner, build_and_push, login_server, run_command
+from ml_service.deploy.scoring_image import (
+    PORT,
+    Runner,
+    build_and_push,
+    image_build_entity,
+    login_server,
+    run_command,
+)
 from ml_service.settings import Settings, load_settings
 from ml_service.workspace import workspace_client
 
 if TYPE_CHECKING:
     from azure.ai.ml import MLClient
+
+    from ml_service.deploy.endpoints import ScoringService
 
 CPU = 1.0
 MEMORY_GB = 4.0
@@ -187,6 +196,26 @@ def deploy_model(
     uri = private_uri(settings, output)
     print(f"Container group {settings.aci_deployment_name} runs {image}: {uri} (inside {vnet_name(settings)})")
     return uri
+
+
+def service(settings: Settings) -> ScoringService:
+    """Where the smoke test reaches the container group: its private IP, from inside its network only."""
+    from ml_service.deploy.endpoints import ScoringService
+
+    return ScoringService(private_uri(settings))
+
+
+def network_smoke_test() -> str | None:
+    """The smoke test, run inside the container group's virtual network (None when it passes)."""
+    return smoke_test_in_vnet(load_settings())
+
+
+def dry_run(settings: Settings, model: RegisteredModel) -> Iterator[tuple[str, Any]]:
+    """The image build and the container group, as `make aml-dry-run` writes them."""
+    yield image_build_entity("aci", settings, model)
+    from ml_service.deploy.scoring_image import image
+
+    yield "aci/container_group.json", container_group(settings, image(settings, model))
 
 
 def deploy(model: RegisteredModel, args: argparse.Namespace | None = None) -> int:

@@ -1,7 +1,8 @@
-"""Deploying an ARM template with the Azure CLI: the way aci and webapp create their resources.
+"""Deploying an ARM template with the Azure CLI: the way the targets outside Azure ML create their
+resources.
 
-No registry credentials pass through here: the registry's admin user is disabled, and ACI and
-the web app pull the scoring image with the managed identities the IaC gives AcrPull.
+No registry credentials pass through here: the registry's admin user is disabled, and each target
+pulls the scoring image with the managed identity the IaC gives AcrPull.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ No static key is used, and the credential never appears in a repr or a log line.
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 import urllib.error
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ml_service.settings import PROJECT_ROOT, Settings, load_settings
@@ -25,9 +27,6 @@ if TYPE_CHECKING:
 
 # The chosen options, rendered as data: the code below is the same text whatever they are.
 FEATURES = PROJECT_ROOT / "ml_service" / "features.json"
-# The setting that names each online-endpoint target's endpoint.
-ENDPOINT_SETTINGS = {"aks": "aks_deployment_name", "online_endpoint": "online_endpoint_name"}
-ENDPOINT_TARGETS = frozenset(ENDPOINT_SETTINGS)
 SMOKE_ROWS = {"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]]}
 # Header that routes a request to one deployment of an online endpoint, whatever the traffic split.
 DEPLOYMENT_HEADER = "azureml-model-deployment"
@@ -51,36 +50,29 @@ def targets() -> tuple[str, ...]:
     return tuple(json.loads(FEATURES.read_text(encoding="utf-8"))["deployment_targets"])
 
 
+def target_module(target: str) -> ModuleType:
+    """The deploy module of a target: ml_service/deploy/<target>.py."""
+    return importlib.import_module(f"ml_service.deploy.{target}")
+
+
 def endpoint_name(settings: Settings, target: str) -> str:
-    if target not in ENDPOINT_SETTINGS:
+    """The online endpoint of a target served by Azure ML (its module's ENDPOINT_SETTING names it)."""
+    setting = getattr(target_module(target), "ENDPOINT_SETTING", None)
+    if setting is None:
         raise UnknownTargetError(f"{target} is not an online endpoint target")
-    return getattr(settings, ENDPOINT_SETTINGS[target])
-
-
-def _aci_service(settings: Settings) -> ScoringService:
-    from ml_service.deploy.aci import private_uri
-
-    return ScoringService(private_uri(settings))  # reachable from inside its virtual network only
-
-
-def _webapp_service(settings: Settings) -> ScoringService:
-    from ml_service.deploy.webapp import scoring_uri, token_scope
-
-    return ScoringService(scoring_uri(settings), aad_token(token_scope(settings)))
-
-
-# Targets served outside Azure ML; the others are online endpoints, found through the workspace.
-SERVICES: dict[str, Callable[[Settings], ScoringService]] = {"aci": _aci_service, "webapp": _webapp_service}
+    return getattr(settings, setting)
 
 
 def resolve_target(target: str, settings: Settings | None = None, ml_client: MLClient | None = None) -> ScoringService:
-    """The scoring URI (and key, for endpoints) of a selected deployment target."""
+    """The scoring URI (and credential) of a selected deployment target: its module's `service`
+    for a target served outside Azure ML, else its online endpoint, found through the workspace."""
     if target not in targets():
         choices = ", ".join(targets()) or "none selected"
         raise UnknownTargetError(f"unknown deployment target {target!r} (this project deploys to: {choices})")
     settings = settings or load_settings()
-    if target in SERVICES:
-        return SERVICES[target](settings)
+    module = target_module(target)
+    if hasattr(module, "service"):
+        return module.service(settings)
     if ml_client is None:
         from ml_service.workspace import workspace_client
 
@@ -88,19 +80,10 @@ def resolve_target(target: str, settings: Settings | None = None, ml_client: MLC
     return endpoint_service(ml_client, endpoint_name(settings, target))
 
 
-def _aci_smoke_test() -> str | None:
-    from ml_service.deploy.aci import smoke_test_in_vnet
-
-    return smoke_test_in_vnet(load_settings())
-
-
-# Targets reachable only inside their own network: their smoke test runs there.
-NETWORK_SMOKE_TESTS: dict[str, Callable[[], str | None]] = {"aci": _aci_smoke_test}
-
-
 def network_smoke_test(target: str) -> Callable[[], str | None] | None:
-    """The smoke test of a target reachable only inside its own network, run there; None for the others."""
-    return NETWORK_SMOKE_TESTS.get(target) if target in targets() else None
+    """The smoke test of a target reachable only inside its own network, run there (its module's
+    `network_smoke_test`); None for the others."""
+    return getattr(target_module(target), "network_smoke_test", None) if target in targets() else None
 
 
 def aad_token(scope: str = AAD_TOKEN_SCOPE) -> str:

@@ -4,7 +4,8 @@ rollout of a deployment (create the endpoint, create the deployment, then move t
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from azure.ai.ml.entities import CodeConfiguration, OnlineRequestSettings
 
@@ -20,6 +21,12 @@ REQUEST_TIMEOUT_MS = 5000
 # The scoring server's processes and timeouts, as in `make serve` and the scoring image.
 WORKER_COUNT = 2
 SERVER_ENVIRONMENT = {"WORKER_COUNT": str(WORKER_COUNT), "WORKER_TIMEOUT": "30", "SCORING_TIMEOUT_MS": "5000"}
+
+
+def online_entities(endpoint: OnlineEndpoint, production: OnlineDeployment) -> Iterator[tuple[str, Any]]:
+    """An online endpoint and its production deployment, as `make aml-dry-run` writes them."""
+    yield f"endpoints/{endpoint.name}.yml", endpoint
+    yield f"deployments/{endpoint.name}-{production.name}.yml", production
 
 
 def scoring_code(settings: Settings) -> CodeConfiguration:

@@ -1,10 +1,10 @@
-"""The scoring image for Azure Container Instances and App Service.
+"""The scoring image of the targets that run the project's own scoring container.
 
 The Docker build context environments/scoring-image/ (on the Azure ML inference base image) is
 staged with the ML package, the registered model and the pip packages of environments/score.yml,
 then built and pushed to the workspace container registry by ACR Tasks (`az acr build`), tagged
 with the model version only. Deployments run that tag, never a moving one such as `latest`: a
-re-run of the IaC keeps the image the web app serves, and rolling back is deploying an older version.
+re-run of the IaC keeps the image a target serves, and rolling back is deploying an older version.
 `build_request` is that build as its ACR request body, built offline.
 """
 
@@ -65,6 +65,11 @@ def image_tags(settings: Settings, model: RegisteredModel) -> list[str]:
 
 def image(settings: Settings, model: RegisteredModel) -> str:
     return f"{login_server(settings)}/{image_tag(settings, model)}"
+
+
+def image_build_entity(target: str, settings: Settings, model: RegisteredModel) -> tuple[str, dict[str, Any]]:
+    """The image build as `make aml-dry-run` writes it, in the target's folder."""
+    return f"{target}/image_build.json", build_request(settings, model)
 
 
 def build_request(settings: Settings, model: RegisteredModel) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None, ml_client: MLClient | None = None) -> in
     args = parser.parse_args(argv)
 
     def _main() -> int:
-        settings = load_settings()
+        settings = load_settings(options=("batch_scoring",))  # batch scoring needs no other option's settings
         client = ml_client or workspace_client(settings)
         submitted = submit_batch_scoring(client, settings, args.model_version)
         print(f"Submitted batch-scoring pipeline {submitted.name}: {submitted.studio_url}")

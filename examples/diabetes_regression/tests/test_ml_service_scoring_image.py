@@ -1,0 +1,19 @@
+"""The targets that serve our own scoring image: the guard against registry admin credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ml_service.deploy.registry_guard import admin_credential_uses, main
+
+
+def test_the_registry_guard_finds_admin_credentials(tmp_path: Path) -> None:
+    """`make lint` runs the guard over the repo; here it finds a planted use and only that."""
+    (tmp_path / ".pipelines").mkdir()
+    (tmp_path / ".pipelines" / "cd.yml").write_text("steps:\n  - script: az acr credential show -n r\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.md").write_text("az acr credential show is not used here\n")  # not guarded
+    assert admin_credential_uses(tmp_path) == [".pipelines/cd.yml:2: acr credential"]
+    assert main([str(tmp_path)]) == 1
+    (tmp_path / ".pipelines" / "cd.yml").write_text("steps: []\n")
+    assert main([str(tmp_path)]) == 0
