@@ -68,3 +68,15 @@ def test_an_environment_off_the_lock_is_found(render_copy: Callable[..., Path]) 
     assert [str(finding) for finding in ml.environments_match_lock(project)] == [
         f"environments/score.yml:{number}: mlflow==3.17.1, but uv.lock locks 3.17.2"
     ]
+
+
+def test_an_environment_package_the_lock_lacks_is_found(render_copy: Callable[..., Path]) -> None:
+    project = render_copy()
+    train = project / "environments" / "train.yml"
+    lines = train.read_text().splitlines()
+    number = lines.index("      - mlflow==3.17.2") + 1
+    lines.insert(number, "      - left-pad==1.0.0")
+    train.write_text("\n".join(lines) + "\n")
+    assert [str(finding) for finding in ml.environments_match_lock(project)] == [
+        f"environments/train.yml:{number + 1}: left-pad==1.0.0, but uv.lock does not lock it"
+    ]

@@ -64,6 +64,9 @@ def test_pyproject_declares_databricks_sdk_only_for_r_on_databricks(render: Call
             if any(dependency["name"] == "databricks-sdk" for dependency in package.get("dependencies", []))
         }
         assert requiring and all(name.startswith("mlflow") for name in requiring), requiring
+        for environment in (project / "environments").glob("*.yml"):  # exported from the lock
+            named = [line.strip() for line in environment.read_text().splitlines() if "databricks" in line]
+            assert all(line.startswith("- databricks-sdk==") for line in named), named
     assert '"databricks-sdk==' in (render(r_training="databricks") / "pyproject.toml").read_text()
 
 

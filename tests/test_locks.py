@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import REPO_ROOT, require
 
 from mlops_scaffold import locks
@@ -57,6 +58,30 @@ def test_each_rendered_lock_matches_its_pyproject(key: str, tmp_path: Path) -> N
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ("py3.10", "py3.12-databricks"))
+def test_each_environment_export_matches_its_lock(key: str) -> None:
+    """jinja/locks/<key>/environment-*.txt are what `make locks` exports from that key's uv.lock."""
+    _uv()
+    committed = REPO_ROOT / "jinja" / "locks" / key
+    exported = locks.environment_pins(key, locks.lock_sets(REPO_ROOT)[key], REPO_ROOT)
+    assert sorted(exported) == sorted(path.name for path in committed.glob("environment-*.txt"))
+    for name, text in exported.items():
+        assert (committed / name).read_text() == text, f"{key}/{name}: run `make locks`"
+
+
+def test_the_azure_ml_environments_pin_the_lock(render: Callable[..., Path]) -> None:
+    """Every pip pin of environments/*.yml is a line of the exported lock, and the other way round for
+    what the environment needs (the closure the lock export gives)."""
+    project = render(python_version="3.10", r_training="databricks")
+    locked = {line.split(" ")[0] for line in (project / "requirements.txt").read_text().splitlines() if "==" in line}
+    for name in locks.ENVIRONMENTS:
+        spec = yaml.safe_load((project / "environments" / f"{name}.yml").read_text())
+        pins = [pin for entry in spec["dependencies"] if isinstance(entry, dict) for pin in entry["pip"]]
+        assert len(pins) > 50 and set(pins) <= locked, sorted(set(pins) - locked)
+        assert {pin.split("==")[0] for pin in pins} >= set(locks.ENVIRONMENTS[name])
 
 
 def test_the_generated_lock_check_fails_on_a_stale_lock(render_copy: Callable[..., Path]) -> None:

@@ -144,7 +144,7 @@ def _only_finding(project: Path) -> Finding:
 def test_undefined_variable_is_caught_ado(render_copy: Callable[..., Path]) -> None:
     project = render_checked(render_copy, ci_platform="azure_devops")
     ci = project / ".pipelines" / "diabetes_regression-ci.yml"
-    line = _insert_after(ci, "displayName: Lint and unit tests", "continueOnError: $(NOT_A_VARIABLE)")
+    line = _insert_after(ci, "displayName: Run the Azure ML training pipeline", "continueOnError: $(NOT_A_VARIABLE)")
     finding = _only_finding(project)
     assert str(finding).startswith(f".pipelines/diabetes_regression-ci.yml:{line}: variable NOT_A_VARIABLE")
 
@@ -181,7 +181,13 @@ CHECKOUT = "- uses: actions/checkout@"
 @pytest.mark.parametrize(
     ("ci_platform", "file", "anchor", "text", "expected"),
     [
-        ("azure_devops", ".pipelines/pr.yml", "displayName: Lint", "timeoutInMinutes: [60]", "timeoutInMinutes"),
+        (
+            "azure_devops",
+            ".pipelines/code-quality-template.yml",
+            "displayName: Lint",
+            "timeoutInMinutes: [60]",
+            "timeoutInMinutes",
+        ),
         (
             "azure_devops",
             ".pipelines/pr.yml",

@@ -17,6 +17,13 @@ from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv, find_python, 
 
 DEMO_DIR = CHECKOUT_ROOT / "build" / "demo"
 STEPS = ("install", "train", "smoke-test", "batch-score", "monitor")
+STEP_SAYS = {
+    "install": "the lock into the shared venv: a no-op when it is there",
+    "train": "train, evaluate and register into the local MLflow store",
+    "smoke-test": "start the scoring server, score a request, stop it",
+    "batch-score": "score the batch input in parallel mini-batches",
+    "monitor": "drift and data quality of what was scored",
+}
 
 
 def _python_version() -> str:
@@ -50,13 +57,17 @@ def run_demo(dest: Path = DEMO_DIR) -> dict:
     print(f"==> rendering the default project into {dest} (Python {version})", flush=True)
     render_project(dest, {"python_version": version}, vcs_ref="HEAD")
     print("==> preparing the project's virtual environment (shared, cached; uv builds it once)", flush=True)
+    started = time.perf_counter()
     venv = ensure_venv(version, shared_requirements(python_version=version))
+    print(f"    ready in {time.perf_counter() - started:.1f} s: {venv}", flush=True)
     logs = dest / "outputs" / "demo-logs"
     logs.mkdir(parents=True, exist_ok=True)
     seconds = {}
-    for step in STEPS:
-        print(f"==> make {step}", flush=True)
+    for number, step in enumerate(STEPS, start=1):
+        # Each step's output goes to its log: say which step runs, how far the loop is, and its time.
+        print(f"==> [{number}/{len(STEPS)}] make {step} ({STEP_SAYS[step]}; log {logs / f'{step}.log'})", flush=True)
         seconds[step] = _make(dest, venv, step, logs / f"{step}.log")
+        print(f"    make {step} done in {seconds[step]:.1f} s", flush=True)
     model = json.loads((dest / "outputs" / "train" / "model.json").read_text())
     metrics = json.loads((dest / "outputs" / "train" / "metrics" / "metrics.json").read_text())
     smoke = next(line for line in (logs / "smoke-test.log").read_text().splitlines() if "Smoke test passed" in line)

@@ -4,7 +4,8 @@ A generated project's dependencies are in its pyproject.toml (rendered from the 
 vary with a few answers (jinja/locks.jinja's `lock_key` names them: the Python version, R on
 Databricks). For each key this module renders pyproject.toml, runs `uv lock` on it and exports
 the lock to requirements.txt with hashes, into jinja/locks/<key>/; template/uv.lock.jinja and
-template/requirements.txt.jinja include the rendering's own. Every valid combination is rendered
+template/requirements.txt.jinja include the rendering's own. The Azure ML environments' pip lists
+are exported from the same lock (`environment-<name>.txt`, see ENVIRONMENTS). Every valid combination is rendered
 for every Python version, so a dependency that varies with an answer the key does not name is an
 error here, not a wrong lock in some rendering.
 
@@ -40,6 +41,17 @@ EXPORT_HEADER = (
 # The same flags as the generated Makefile's EXPORT_FLAGS.
 EXPORT_ARGS = ("export", "--frozen", "--quiet", "--all-groups", "--no-header", "--no-annotate")
 EXPORT_ARGS += ("--format", "requirements-txt")
+
+
+# The Azure ML environments (template/environments/<name>.yml) and the packages they need; their pip
+# lists are these with everything under them at uv.lock's versions (`environment-<name>.txt`), for
+# the Linux x86_64 images Azure ML builds. Docker scoring images install score's list.
+ENVIRONMENTS = {
+    "train": ("azureml-mlflow", "mlflow", "numpy", "pandas", "scikit-learn"),
+    "score": ("azureml-inference-server-http", "azureml-mlflow", "mlflow", "numpy", "pandas", "scikit-learn"),
+}
+AZURE_PLATFORM = "x86_64-manylinux_2_28"
+ENVIRONMENT_HEADER = "# {name}: exported from uv.lock by `make locks` (Linux x86_64, Python {python}).\n"
 
 
 class LockError(RuntimeError):
@@ -147,6 +159,36 @@ def _write_lock(key: str, answers: Mapping[str, Any], seed: Path | None, root: P
         (destination / name).write_text(text, encoding="utf-8")
 
 
+def environment_pins(key: str, answers: Mapping[str, Any], root: Path = CHECKOUT_ROOT) -> dict[str, str]:
+    """Each Azure ML environment's pip list from jinja/locks/<key>/uv.lock: its packages and their
+    dependencies, every one at the lock's version (the lock, exported, constrains uv's resolution)."""
+    uv, python = find_uv(), str(answers["python_version"])
+    texts: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix=f"environments-{key}-") as work:
+        project = Path(work)
+        (project / "pyproject.toml").write_text(render_pyproject(answers, root), encoding="utf-8")
+        shutil.copyfile(root / "jinja" / "locks" / key / "uv.lock", project / "uv.lock")
+        export = subprocess.run(
+            [uv, *EXPORT_ARGS, "--no-hashes"], cwd=project, check=True, capture_output=True, text=True
+        ).stdout
+        (project / "constraints.txt").write_text(export, encoding="utf-8")
+        for name, packages in ENVIRONMENTS.items():
+            (project / f"{name}.in").write_text("\n".join(packages) + "\n", encoding="utf-8")
+            compile_ = [uv, "pip", "compile", "--quiet", "--no-header", "--no-annotate", "--python-version", python]
+            compile_ += ["--python-platform", AZURE_PLATFORM, "-c", "constraints.txt", f"{name}.in"]
+            pins = subprocess.run(compile_, cwd=project, check=True, capture_output=True, text=True).stdout
+            texts[f"environment-{name}.txt"] = ENVIRONMENT_HEADER.format(name=name, python=python) + pins
+    return texts
+
+
+def write_environments(root: Path = CHECKOUT_ROOT, say=print) -> None:
+    """(Re)write jinja/locks/<key>/environment-<name>.txt from each key's committed uv.lock."""
+    for key, answers in lock_sets(root).items():
+        say(f"exporting the Azure ML environments of {key} ...")
+        for name, text in environment_pins(key, answers, root).items():
+            (root / "jinja" / "locks" / key / name).write_text(text, encoding="utf-8")
+
+
 def write_locks(root: Path = CHECKOUT_ROOT, upgrade: bool = False, say=print) -> list[str]:
     """(Re)write jinja/locks/<key>/ for every key; stale keys are removed. Returns the keys."""
     sets = lock_sets(root)
@@ -162,6 +204,7 @@ def write_locks(root: Path = CHECKOUT_ROOT, upgrade: bool = False, say=print) ->
         if stale.name not in sets:
             say(f"removing {stale.name} (no rendering has that dependency set)")
             shutil.rmtree(stale)
+    write_environments(root, say)
     return order
 
 

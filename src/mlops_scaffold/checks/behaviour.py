@@ -123,13 +123,39 @@ def _ado_steps(project: Path, path: Path, steps: Any, parameters: dict[str, Any]
         if isinstance(step.get("template"), str):
             template = path.parent / str(step["template"])
             data = load(template) if template.is_file() else None
-            given = step.get("parameters") if isinstance(step.get("parameters"), dict) else {}
             if isinstance(data, dict):
+                given = _template_parameters(data, step.get("parameters"))
                 for command in _ado_steps(project, template, data.get("steps"), given):
                     # a command written in the template is reported at the step that uses it
                     inside = not any(command.line == getattr(value, "line", -1) for value in given.values())
                     commands.append(Command(step.line if inside else command.line, command.text))
     return commands
+
+
+def _template_parameters(data: dict[str, Any], given: Any) -> dict[str, Any]:
+    """A template's parameter defaults (as plain text: no line of their own) overridden by the caller's."""
+    defaults = {
+        str(item["name"]): str(item["default"])
+        for item in data.get("parameters") or []
+        if isinstance(item, dict) and "name" in item and isinstance(item.get("default"), str)
+    }
+    return {**defaults, **(given if isinstance(given, dict) else {})}
+
+
+def _expand_job_templates(path: Path, jobs: Any) -> list[tuple[Path, Any, int | None]]:
+    """A stage's jobs as (file, job, line to report at): a `- template:` entry in `jobs:` is replaced
+    by the template's jobs, their steps read from the template's folder, commands reported at the
+    entry that uses it (like a step template's)."""
+    expanded: list[tuple[Path, Any, int | None]] = []
+    for job in jobs if isinstance(jobs, list) else []:
+        if isinstance(job, dict) and isinstance(job.get("template"), str) and "job" not in job:
+            template = path.parent / str(job["template"])
+            data = load(template) if template.is_file() else None
+            if isinstance(data, dict):
+                expanded += [(template, inner, job.line) for inner in data.get("jobs") or []]
+        else:
+            expanded.append((path, job, None))
+    return expanded
 
 
 def _names(value: Any) -> list[str]:
@@ -161,7 +187,7 @@ def ado_jobs(project: Path, path: Path, data: Any) -> list[Job]:
         depends = _names(stage["dependsOn"]) if "dependsOn" in stage else ([previous] if previous is not None else [])
         needs = [job for upstream in depends for job in stage_jobs.get(upstream, [])]
         stage_jobs[name] = []
-        for job in stage.get("jobs") or []:
+        for source, job, used_at in _expand_job_templates(path, stage.get("jobs")):
             if not isinstance(job, dict):
                 continue
             job_name = f"{name}.{job.get('deployment') or job.get('job') or ''}".strip(".")
@@ -174,11 +200,11 @@ def ado_jobs(project: Path, path: Path, data: Any) -> list[Job]:
                 Job(
                     rel,
                     job_name or "(single job)",
-                    getattr(job, "line", 0),
+                    used_at or getattr(job, "line", 0),
                     _environment(job.get("environment")),
                     needs,
                     condition.strip(),
-                    _ado_steps(project, path, steps),
+                    [Command(used_at or command.line, command.text) for command in _ado_steps(project, source, steps)],
                 )
             )
             stage_jobs[name].append(job_name or "(single job)")

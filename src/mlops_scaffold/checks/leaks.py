@@ -16,8 +16,8 @@ from mlops_scaffold.traits import find_words, unchosen_words
 ALLOWED: tuple[tuple[str, str, str], ...] = (
     (ANSWERS_FILE, "*", "copier records every answer, `canary_release: false` included"),
     *(
-        (lock, "databricks", "mlflow itself requires databricks-sdk: a lock pins every package the project pulls in")
-        for lock in ("uv.lock", "requirements.txt")
+        (lock, "databricks", "mlflow requires databricks-sdk, and a lock or its export pins every package")
+        for lock in ("uv.lock", "requirements.txt", "environments/*.yml")
     ),
     (
         "*.py",

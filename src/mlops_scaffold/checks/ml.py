@@ -128,9 +128,9 @@ def _normalized(name: str) -> str:
 
 @reads("uv.lock", "environments/*.yml")
 def environments_match_lock(project: Path) -> list[Finding]:
-    """Azure ML runs what the local loop and CI run: each package an environment pins that uv.lock
-    also locks has a version the lock holds (packages only Azure ML needs, like azureml-mlflow,
-    are pinned there alone)."""
+    """Azure ML runs what the local loop and CI run: every package an environment pins is in uv.lock
+    (azureml-mlflow, which only Azure ML needs, is locked as the `azureml` group) at a version the
+    lock holds."""
     lock = project / "uv.lock"
     if not lock.is_file():
         return [Finding("uv.lock", None, "missing: run make lock")]
@@ -146,7 +146,9 @@ def environments_match_lock(project: Path) -> list[Finding]:
         relative = str(path.relative_to(project))
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             match = re.match(r"^\s*-\s*([A-Za-z0-9_.-]+)==([^\s;#]+)", line)
-            if match and _normalized(match[1]) in locked and match[2] not in locked[_normalized(match[1])]:
+            if match and _normalized(match[1]) not in locked:
+                findings.append(Finding(relative, number, f"{match[1]}=={match[2]}, but uv.lock does not lock it"))
+            elif match and match[2] not in locked[_normalized(match[1])]:
                 versions = ", ".join(sorted(locked[_normalized(match[1])]))
                 findings.append(Finding(relative, number, f"{match[1]}=={match[2]}, but uv.lock locks {versions}"))
     return findings
