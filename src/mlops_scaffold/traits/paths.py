@@ -75,6 +75,7 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
             "ml_service/deploy/arm.py",
             "ml_service/deploy/registry_guard.py",
             "ml_service/deploy/scoring_image.py",
+            "tests/test_ml_service_log_monitoring.py",
         )
     ),
     *(
