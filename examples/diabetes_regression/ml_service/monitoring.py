@@ -9,7 +9,7 @@
   pipeline ends at its evaluate gate, so a retrained model is registered only when it is better.
 - `log_monitor_schedule()`: for the targets Azure ML cannot monitor (ACI, App Service), a JobSchedule
   that runs the ML package's monitor (`<package>.monitoring.monitor`, the metrics of `make monitor`)
-  over the inputs their scoring containers collected in the workspace's blob store, against the
+  over the inputs their scoring containers collected in the workspace's file share, against the
   training data; a breach fails the job.
 
 Everything is built offline (the dry run writes it); `main` creates or updates the schedules after
@@ -148,9 +148,9 @@ def retraining_schedule(settings: Settings) -> JobSchedule:
 MONITORED_ENDPOINTS = {"online_endpoint": "online_endpoint_name", "aks": "aks_deployment_name"}
 TARGETS = ("aci", "aks", "online_endpoint", "webapp")
 # The targets Azure ML cannot monitor: their scoring containers write the data collector's JSONL
-# shape to the workspace's blob store (COLLECTED_LOGS), and a scheduled pipeline monitors it.
+# shape to the workspace's file share (ml_service/deploy/collected_logs.py), and a scheduled
+# pipeline monitors it.
 LOG_MONITORED = ("aci", "webapp")
-COLLECTED_LOGS = "azureml://datastores/workspaceblobstore/paths/monitoring/{target}/"
 LOG_MONITOR = (
     "python -m {package}.monitoring.monitor --log ${{inputs.log}} --reference ${{inputs.reference}}"
     " --output ${{outputs.report}}"
@@ -160,6 +160,8 @@ LOG_MONITOR = (
 def log_monitoring_pipeline(settings: Settings, target: str) -> PipelineJob:
     """One step: the ML package's monitor over `target`'s collected inputs against the training data
     (the same metrics and thresholds as `make monitor`). It exits non-zero on a breach, so the job fails."""
+    from ml_service.deploy import collected_logs  # exists with ACI or App Service only
+
     package = settings.sources_dir_train
     step = command(
         name=f"{package}_monitor",
@@ -183,7 +185,7 @@ def log_monitoring_pipeline(settings: Settings, target: str) -> PipelineJob:
         return {"report": monitor.outputs.report}
 
     job = monitoring_pipeline(
-        log=Input(type=AssetTypes.URI_FOLDER, path=COLLECTED_LOGS.format(target=target)),
+        log=Input(type=AssetTypes.URI_FOLDER, path=collected_logs.datastore_uri(target)),
         reference_data=training_input(settings),
     )
     job.experiment_name = f"{settings.experiment_name}-monitoring"
