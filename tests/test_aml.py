@@ -225,3 +225,22 @@ def test_generated_ml_service_tests_pass(combination: str, projects: dict) -> No
     if result.returncode != 0 and "ModuleNotFoundError" in result.stdout + result.stderr:
         require(False, "the generated project's requirements: set MLOPS_SCAFFOLD_PROJECT_PYTHON")
     assert result.returncode == 0, f"{combination}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+
+
+def test_the_gate_check_spares_a_scheduled_monitor_but_not_one_that_registers(tmp_path: Path) -> None:
+    """The log monitor of ACI and App Service is a scheduled pipeline that registers nothing: no gate.
+    Give it a register step without evaluate's decision and the check names it."""
+    output = tmp_path / "aml"
+    (output / "schedules").mkdir(parents=True)
+    (output / "jobs").mkdir()
+    schedule = {"name": "m", "create_job": {"type": "pipeline", "job": "../jobs/aci_monitoring_pipeline.yml"}}
+    (output / "schedules" / "aci-monitor.yml").write_text(yaml.safe_dump(schedule))
+    pipeline = {"type": "pipeline", "jobs": {"monitor": {"type": "command", "inputs": {}}}}
+    job = output / "jobs" / "aci_monitoring_pipeline.yml"
+    job.write_text(yaml.safe_dump(pipeline))
+    assert aml._retraining_gate(output) == []
+    pipeline["jobs"]["register"] = {"type": "command", "inputs": {"model_input": "${{parent.jobs.monitor.outputs.x}}"}}
+    job.write_text(yaml.safe_dump(pipeline))
+    assert [str(finding) for finding in aml._retraining_gate(output)] == [
+        f"build/aml/schedules/aci-monitor.yml: {aml.RETRAINING_GATE}"
+    ]

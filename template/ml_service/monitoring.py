@@ -7,9 +7,14 @@
   (<package>/util/data.py) and alert emails from MONITORING_ALERT_EMAILS.
 - `retraining_schedule()`: a JobSchedule that submits the training pipeline on RETRAIN_CRON; the
   pipeline ends at its evaluate gate, so a retrained model is registered only when it is better.
+- `log_monitor_schedule()`: for the targets Azure ML cannot monitor (ACI, App Service), a JobSchedule
+  that runs the ML package's monitor (`<package>.monitoring.monitor`, the metrics of `make monitor`)
+  over the inputs their scoring containers collected in the workspace's file share, against the
+  training data; a breach fails the job.
 
 Everything is built offline (the dry run writes it); `main` creates or updates the schedules after
-a deployment to TARGET (Azure ML monitors online endpoints only: managed and Kubernetes):
+a deployment to TARGET (Azure ML monitors online endpoints only, managed and Kubernetes; ACI and
+App Service get the scheduled log monitor):
 
     python -m ml_service.monitoring --target TARGET [--target TARGET ...]
 """
@@ -21,6 +26,8 @@ import importlib
 from collections.abc import Iterator
 from typing import Any
 
+from azure.ai.ml import Input, Output, command, dsl
+from azure.ai.ml.constants import AssetTypes
 from azure.ai.ml.entities import (
     AlertNotification,
     CronTrigger,
@@ -36,6 +43,7 @@ from azure.ai.ml.entities import (
     MonitoringTarget,
     MonitorSchedule,
     NumericalDriftMetrics,
+    PipelineJob,
     PredictionDriftMetricThreshold,
     PredictionDriftSignal,
     ReferenceData,
@@ -45,8 +53,9 @@ from azure.ai.ml.entities import (
 from ml_service.cli import run
 from ml_service.data import training_input
 from ml_service.deploy.online import PRODUCTION
+from ml_service.environments import reference, training_environment
 from ml_service.pipelines.training import build_training_pipeline
-from ml_service.settings import Settings, load_settings
+from ml_service.settings import PROJECT_ROOT, Settings, load_settings
 
 # The model monitor runs daily at 06:00 UTC on serverless Spark (Azure ML's defaults for a monitor).
 MONITOR_CRON = "0 6 * * *"
@@ -138,6 +147,59 @@ def retraining_schedule(settings: Settings) -> JobSchedule:
 # The targets Azure ML's model monitoring watches -> the setting naming their online endpoint.
 MONITORED_ENDPOINTS = {"online_endpoint": "online_endpoint_name", "aks": "aks_deployment_name"}
 TARGETS = ("aci", "aks", "online_endpoint", "webapp")
+# The targets Azure ML cannot monitor: their scoring containers write the data collector's JSONL
+# shape to the workspace's file share (ml_service/deploy/collected_logs.py), and a scheduled
+# pipeline monitors it.
+LOG_MONITORED = ("aci", "webapp")
+LOG_MONITOR = (
+    "python -m {package}.monitoring.monitor --log ${{inputs.log}} --reference ${{inputs.reference}}"
+    " --output ${{outputs.report}}"
+)
+
+
+def log_monitoring_pipeline(settings: Settings, target: str) -> PipelineJob:
+    """One step: the ML package's monitor over `target`'s collected inputs against the training data
+    (the same metrics and thresholds as `make monitor`). It exits non-zero on a breach, so the job fails."""
+    from ml_service.deploy import collected_logs  # exists with ACI or App Service only
+
+    package = settings.sources_dir_train
+    step = command(
+        name=f"{package}_monitor",
+        display_name="Monitor",
+        command=LOG_MONITOR.replace("{package}", package),
+        code=str(PROJECT_ROOT),
+        environment=reference(training_environment(settings)),  # has scipy and matplotlib (via mlflow)
+        inputs={"log": Input(type=AssetTypes.URI_FOLDER), "reference": Input(type=AssetTypes.URI_FILE)},
+        outputs={"report": Output(type=AssetTypes.URI_FOLDER)},
+        is_deterministic=False,  # the collected log grows between runs under the same path
+    )
+
+    @dsl.pipeline(
+        name=f"{settings.training_pipeline_name}-{target}-monitoring",
+        display_name=f"{settings.training_pipeline_name}-{target}-monitoring",
+        description=f"Drift and data quality of what the {target} deployment scored (docs/monitoring.md)",
+        compute=settings.aml_compute_cluster_name,
+    )
+    def monitoring_pipeline(log, reference_data):  # dsl reads no string annotations
+        monitor = step(log=log, reference=reference_data)
+        return {"report": monitor.outputs.report}
+
+    job = monitoring_pipeline(
+        log=Input(type=AssetTypes.URI_FOLDER, path=collected_logs.datastore_uri(target)),
+        reference_data=training_input(settings),
+    )
+    job.experiment_name = f"{settings.experiment_name}-monitoring"
+    return job
+
+
+def log_monitor_schedule(settings: Settings, target: str) -> JobSchedule:
+    """The log monitoring pipeline of `target` daily, when Azure ML's monitors run (MONITOR_CRON)."""
+    return JobSchedule(
+        name=f"{settings.training_pipeline_name}-{target}-monitor",
+        trigger=CronTrigger(expression=MONITOR_CRON),
+        create_job=log_monitoring_pipeline(settings, target),
+        description=f"Drift and data quality of {settings.model_name} on {target} (docs/monitoring.md)",
+    )
 
 
 class JobFileSchedule(JobSchedule):
@@ -165,6 +227,14 @@ def schedules(settings: Settings, targets: list[str]) -> Iterator[tuple[str, Any
     yield "schedules/retraining.yml", JobFileSchedule(retraining, "../jobs/retraining_pipeline.yml")
     for endpoint in monitored_endpoints(settings, targets):
         yield f"schedules/{endpoint}-monitor.yml", monitor_schedule(settings, endpoint, PRODUCTION)
+    for target in log_monitored(targets):
+        schedule = log_monitor_schedule(settings, target)
+        yield f"jobs/{target}_monitoring_pipeline.yml", schedule.create_job
+        yield f"schedules/{target}-monitor.yml", JobFileSchedule(schedule, f"../jobs/{target}_monitoring_pipeline.yml")
+
+
+def log_monitored(targets: list[str]) -> list[str]:
+    return [target for target in targets if target in LOG_MONITORED]
 
 
 def monitored_endpoints(settings: Settings, targets: list[str]) -> list[str]:
@@ -183,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         ml_client = workspace_client(settings)
         endpoints = monitored_endpoints(settings, args.target)
         monitors = [monitor_schedule(settings, endpoint, PRODUCTION) for endpoint in endpoints]
+        monitors += [log_monitor_schedule(settings, target) for target in log_monitored(args.target)]
         for schedule in [retraining_schedule(settings), *monitors]:
             ml_client.schedules.begin_create_or_update(schedule).result()
             print(f"Created or updated the schedule {schedule.name}")

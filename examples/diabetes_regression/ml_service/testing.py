@@ -106,6 +106,10 @@ class FakeMLClient:
             "online_deployments",
         ):
             setattr(self, kind, FakeOperations(kind))
+        # Every workspace has its file datastore (ACI and App Service collect into its share).
+        self.datastores.existing["workspacefilestore"] = SimpleNamespace(
+            name="workspacefilestore", account_name="workspacestorage", file_share_name="azureml-filestore-0000"
+        )
         if registration is not None:
             self.jobs.registration = registration
 

@@ -108,6 +108,17 @@ def test_the_bad_distribution_fixture_is_reported_as_drift(collecting_server, tm
     assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', report)) == len(FEATURES)
 
 
+def test_a_folder_of_collected_logs_is_read_whole(tmp_path: Path) -> None:
+    """Storage holds the collector's JSONL in dated folders (the scheduled monitor mounts the root)."""
+    from diabetes_regression.scoring import score
+
+    for hour, rows in (("2026/01/01/00", 2), ("2026/01/01/01", 3)):
+        (tmp_path / hour).mkdir(parents=True)
+        score.collect(tmp_path / hour / "part.jsonl", np.ones((rows, len(FEATURES))), np.zeros(rows), hour)
+    (tmp_path / "2026" / "notes.txt").write_text("not a log")
+    assert len(monitor.read_inputs(tmp_path)) == 5
+
+
 def test_no_log_is_a_clear_error(tmp_path: Path, capsys) -> None:
     missing = tmp_path / "none.jsonl"
     assert monitor.main(["--log", str(missing), "--reference", str(DATA), "--output", str(tmp_path)]) == 2

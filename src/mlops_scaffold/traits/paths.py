@@ -75,8 +75,10 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
         for path in (
             "environments/scoring-image",
             "ml_service/deploy/arm.py",
+            "ml_service/deploy/collected_logs.py",
             "ml_service/deploy/registry_guard.py",
             "ml_service/deploy/scoring_image.py",
+            "tests/test_ml_service_log_monitoring.py",
             "tests/test_ml_service_scoring_image.py",
         )
     ),

@@ -5,6 +5,9 @@ IaC), reachable at http://<private ip>:5001/score from inside that network only.
 The group pulls the image with the user-assigned identity ACI_IDENTITY_NAME (AcrPull, created by
 the IaC); the registry's admin user stays disabled.
 
+Every scored request's inputs and outputs are appended to the workspace's file share, mounted at
+/mnt/collected (ml_service/deploy/collected_logs.py), for the scheduled log monitor.
+
 The smoke test runs inside the network too: a one-shot container group in the same subnet posts the
 sample rows to the private address and exits 0 or 1 (`python -m ml_service.smoke_test --target aci`).
 
@@ -19,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ml_service.deploy import collected_logs
 from ml_service.deploy.arm import deploy_template, resource_id, template
 from ml_service.deploy.model import RegisteredModel, deploy_main
 from ml_service.deploy.scoring_image import (
@@ -121,10 +125,22 @@ def container_group(settings: Settings, image: str) -> dict[str, Any]:
                 "ports": [{"protocol": "TCP", "port": PORT}],
                 "resources": {"requests": {"cpu": CPU, "memoryInGB": MEMORY_GB}},
                 "readinessProbe": {"httpGet": {"path": "/", "port": PORT}, "initialDelaySeconds": 10},
+                "environmentVariables": [{"name": "SCORING_COLLECT_LOG", "value": collected_logs.log_path("aci")}],
+                "volumeMounts": [{"name": "collected", "mountPath": collected_logs.MOUNT}],
             },
         },
     )
     group["properties"]["restartPolicy"] = "Always"
+    group["properties"]["volumes"] = [
+        {
+            "name": "collected",
+            "azureFile": {
+                "shareName": f"[parameters('{collected_logs.SHARE}')]",
+                "storageAccountName": f"[parameters('{collected_logs.ACCOUNT}')]",
+                "storageAccountKey": collected_logs.account_key(),
+            },
+        }
+    ]
     group["properties"]["ipAddress"] = {"type": "Private", "ports": [{"protocol": "TCP", "port": PORT}]}
     outputs = {
         "privateIp": {
@@ -132,7 +148,7 @@ def container_group(settings: Settings, image: str) -> dict[str, Any]:
             "value": f"[reference(resourceId('Microsoft.ContainerInstance/containerGroups', '{name}')).ipAddress.ip]",
         }
     }
-    return template([group], outputs)
+    return template([group], outputs, collected_logs.template_parameters())
 
 
 def probe_group(settings: Settings, image: str, url: str) -> dict[str, Any]:
@@ -192,7 +208,8 @@ def deploy_model(
 ) -> str:
     """Build and push the image, then create or update the container group; returns the private scoring URI."""
     image = build_and_push(ml_client, settings, model, runner)
-    deploy_template(settings, f"{settings.aci_deployment_name}-aci", container_group(settings, image), runner)
+    share = collected_logs.parameters(ml_client)
+    deploy_template(settings, f"{settings.aci_deployment_name}-aci", container_group(settings, image), runner, share)
     uri = private_uri(settings, output)
     print(f"Container group {settings.aci_deployment_name} runs {image}: {uri} (inside {vnet_name(settings)})")
     return uri

@@ -17,13 +17,13 @@ from ml_service.settings import Settings
 ARM_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 
 
-def template(resources: list[dict[str, Any]], outputs: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "$schema": ARM_SCHEMA,
-        "contentVersion": "1.0.0.0",
-        "resources": resources,
-        "outputs": outputs,
-    }
+def template(
+    resources: list[dict[str, Any]], outputs: dict[str, Any], parameters: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    document: dict[str, Any] = {"$schema": ARM_SCHEMA, "contentVersion": "1.0.0.0"}
+    if parameters:
+        document["parameters"] = parameters
+    return {**document, "resources": resources, "outputs": outputs}
 
 
 def resource_id_call(resource_type: str, name: str) -> str:
@@ -36,7 +36,10 @@ def resource_id(resource_type: str, name: str) -> str:
     return f"[{resource_id_call(resource_type, name)}]"
 
 
-def deploy_command(settings: Settings, name: str, template_file: Path) -> list[str]:
+def deploy_command(
+    settings: Settings, name: str, template_file: Path, parameters: dict[str, str] | None = None
+) -> list[str]:
+    values = [f"{key}={value}" for key, value in (parameters or {}).items()]
     return [
         "az",
         "deployment",
@@ -48,12 +51,15 @@ def deploy_command(settings: Settings, name: str, template_file: Path) -> list[s
         name,
         "--template-file",
         str(template_file),
+        *(["--parameters", *values] if values else []),
     ]
 
 
-def deploy_template(settings: Settings, name: str, document: dict[str, Any], runner: Any) -> None:
-    """Write `document` to a file and hand exactly that file to `az deployment group create`."""
+def deploy_template(
+    settings: Settings, name: str, document: dict[str, Any], runner: Any, parameters: dict[str, str] | None = None
+) -> None:
+    """Write `document` to a file and hand exactly that file (and `parameters`) to `az deployment group create`."""
     with tempfile.TemporaryDirectory() as folder:
         template_file = Path(folder) / f"{name}.json"
         template_file.write_text(json.dumps(document, indent=2), encoding="utf-8")
-        runner(deploy_command(settings, name, template_file))
+        runner(deploy_command(settings, name, template_file, parameters))

@@ -6,6 +6,9 @@ AcrPull on the registry; this points the app at the new image, pulled with that 
 (`acrUseManagedIdentityCreds`): no registry password anywhere, the registry's admin user stays
 disabled. The template repeats the IaC's settings of the app, so a deploy never weakens them.
 
+Every scored request's inputs and outputs are appended to the workspace's file share, mounted at
+/mnt/collected (ml_service/deploy/collected_logs.py), for the scheduled log monitor.
+
 No anonymous requests: App Service authentication answers 401 to any request without an Entra ID
 token for the app registration WEBAPP_AUTH_CLIENT_ID (audience api://<client id>). The IaC creates
 the app with authentication on and no identity provider (every request refused); this deploy names
@@ -20,6 +23,7 @@ import argparse
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from ml_service.deploy import collected_logs
 from ml_service.deploy.arm import deploy_template, resource_id, resource_id_call, template
 from ml_service.deploy.model import RegisteredModel, deploy_main
 from ml_service.deploy.scoring_image import PORT, Runner, build_and_push, image_build_entity, run_command
@@ -106,9 +110,11 @@ def web_app(settings: Settings, image: str) -> dict[str, Any]:
                 "detailedErrorLoggingEnabled": True,
                 "requestTracingEnabled": True,
                 "healthCheckPath": "/",
+                "azureStorageAccounts": storage_mount(),
                 "appSettings": [
                     {"name": "WEBSITES_PORT", "value": str(PORT)},
                     {"name": "WEBSITES_ENABLE_APP_SERVICE_STORAGE", "value": "false"},
+                    {"name": "SCORING_COLLECT_LOG", "value": collected_logs.log_path("webapp")},
                     {
                         "name": "APPLICATIONINSIGHTS_CONNECTION_STRING",
                         "value": f"[reference({insights}, '{INSIGHTS_API_VERSION}').ConnectionString]",
@@ -118,13 +124,27 @@ def web_app(settings: Settings, image: str) -> dict[str, Any]:
         },
     }
     outputs = {"scoringUri": {"type": "string", "value": scoring_uri(settings)}}
-    return template([site, authentication(settings)], outputs)
+    return template([site, authentication(settings)], outputs, collected_logs.template_parameters())
+
+
+def storage_mount() -> dict[str, Any]:
+    """The workspace's file share at /mnt/collected, where the scoring script collects."""
+    return {
+        "collected": {
+            "type": "AzureFiles",
+            "accountName": f"[parameters('{collected_logs.ACCOUNT}')]",
+            "shareName": f"[parameters('{collected_logs.SHARE}')]",
+            "mountPath": collected_logs.MOUNT,
+            "accessKey": collected_logs.account_key(),
+        }
+    }
 
 
 def deploy_model(ml_client: MLClient, settings: Settings, model: RegisteredModel, runner: Runner = run_command) -> str:
     """Build and push the image, then create or update the web app; returns the scoring URI."""
     image = build_and_push(ml_client, settings, model, runner)
-    deploy_template(settings, f"{settings.webapp_deployment_name}-webapp", web_app(settings, image), runner)
+    share = collected_logs.parameters(ml_client)
+    deploy_template(settings, f"{settings.webapp_deployment_name}-webapp", web_app(settings, image), runner, share)
     print(f"Web app {settings.webapp_deployment_name} runs {image}: {scoring_uri(settings)}")
     return scoring_uri(settings)
 

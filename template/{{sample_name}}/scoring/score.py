@@ -18,6 +18,7 @@ import importlib
 import json
 import math
 import os
+import socket
 import sys
 import time
 import uuid
@@ -38,7 +39,8 @@ MAX_EXACT_INTEGER = 2**53
 REQUEST_ID_HEADERS = ("x-request-id", "x-ms-request-id", "x-ms-client-request-id")
 # The data collector's log: a file, "-" for standard output (the scoring image's container log), or
 # empty: nothing is collected (the default; Azure ML's own collector serves online endpoints).
-COLLECT_LOG = os.environ.get("SCORING_COLLECT_LOG", "")
+# "{host}" in it is the host name: on a shared mount (ACI, App Service) each instance has its file.
+COLLECT_LOG = os.environ.get("SCORING_COLLECT_LOG", "").replace("{host}", socket.gethostname())
 
 
 class BadRequest(ValueError):

@@ -27,20 +27,29 @@ class NothingToMonitor(ValueError):
     """The log is missing, empty or holds no model inputs."""
 
 
+def log_files(log: Path) -> list[Path]:
+    """The JSONL file `log`, or every *.jsonl under the folder `log` (the collected logs in storage,
+    which the scheduled monitor of docs/monitoring.md mounts)."""
+    if log.is_dir():
+        return sorted(log.rglob("*.jsonl"))
+    if log.is_file():
+        return [log]
+    raise NothingToMonitor(f"{log} does not exist: score some data first (make batch-score, or make serve)")
+
+
 def read_inputs(log: Path) -> pd.DataFrame:
-    """Every model_inputs record of a data collector JSONL log, one row per scored row."""
-    if not log.is_file():
-        raise NothingToMonitor(f"{log} does not exist: score some data first (make batch-score, or make serve)")
+    """Every model_inputs record of a data collector JSONL log (file or folder), one row per scored row."""
     records: list[dict] = []
-    for number, line in enumerate(log.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
-            raise NothingToMonitor(f"{log}:{number}: not a JSON line") from None
-        if event.get("type") == INPUTS:
-            records.extend(event.get("data") or [])
+    for path in log_files(log):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                raise NothingToMonitor(f"{path}:{number}: not a JSON line") from None
+            if event.get("type") == INPUTS:
+                records.extend(event.get("data") or [])
     if not records:
         raise NothingToMonitor(f"{log} holds no model inputs: score some data first")
     return pd.DataFrame.from_records(records).reindex(columns=list(FEATURES)).astype(float)
@@ -102,7 +111,7 @@ def print_summary(summary: dict, report: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--log", type=Path, required=True, help="the data collector's JSONL log")
+    parser.add_argument("--log", type=Path, required=True, help="the data collector's JSONL log, or a folder of them")
     parser.add_argument("--reference", type=Path, required=True, help="the training data (CSV)")
     parser.add_argument("--output", type=Path, required=True, help="folder for report.html and summary.json")
     args = parser.parse_args(argv)
