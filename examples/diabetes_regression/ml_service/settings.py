@@ -63,7 +63,11 @@ class VariableTable(Mapping[str, str]):
         return VariableTable(self.column, self.template_only, (CORE, *options))
 
     def _parts(self) -> Iterator[str]:
-        yield from self.parts if self.parts is not None else (CORE, *option_parts())
+        if self.parts is not None:
+            yield from self.parts
+        else:  # the options' list is read only when a name is not in the core
+            yield CORE
+            yield from option_parts()
 
     def _part_table(self, part: str) -> dict[str, str]:
         return {
