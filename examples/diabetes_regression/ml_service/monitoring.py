@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from azure.ai.ml import Input, Output, command, dsl
@@ -52,6 +52,8 @@ from azure.ai.ml.entities import (
 
 from ml_service.cli import run
 from ml_service.data import training_input
+from ml_service.deploy.endpoints import endpoint_name, target_module
+from ml_service.deploy.endpoints import targets as deployment_targets
 from ml_service.deploy.online import PRODUCTION
 from ml_service.environments import reference, training_environment
 from ml_service.pipelines.training import build_training_pipeline
@@ -144,13 +146,6 @@ def retraining_schedule(settings: Settings) -> JobSchedule:
     )
 
 
-# The targets Azure ML's model monitoring watches -> the setting naming their online endpoint.
-MONITORED_ENDPOINTS = {"online_endpoint": "online_endpoint_name", "aks": "aks_deployment_name"}
-TARGETS = ("aci", "aks", "online_endpoint", "webapp")
-# The targets Azure ML cannot monitor: their scoring containers write the data collector's JSONL
-# shape to the workspace's file share (ml_service/deploy/collected_logs.py), and a scheduled
-# pipeline monitors it.
-LOG_MONITORED = ("aci", "webapp")
 LOG_MONITOR = (
     "python -m {package}.monitoring.monitor --log ${{inputs.log}} --reference ${{inputs.reference}}"
     " --output ${{outputs.report}}"
@@ -233,17 +228,27 @@ def schedules(settings: Settings, targets: list[str]) -> Iterator[tuple[str, Any
         yield f"schedules/{target}-monitor.yml", JobFileSchedule(schedule, f"../jobs/{target}_monitoring_pipeline.yml")
 
 
-def log_monitored(targets: list[str]) -> list[str]:
-    return [target for target in targets if target in LOG_MONITORED]
+def monitored_by_azure_ml(target: str) -> bool:
+    """Azure ML's model monitoring watches online endpoints only (managed and Kubernetes): the targets
+    whose deploy module names one (ENDPOINT_SETTING)."""
+    return hasattr(target_module(target), "ENDPOINT_SETTING")
 
 
-def monitored_endpoints(settings: Settings, targets: list[str]) -> list[str]:
-    return [getattr(settings, MONITORED_ENDPOINTS[target]) for target in targets if target in MONITORED_ENDPOINTS]
+def log_monitored(targets: Iterable[str]) -> list[str]:
+    """The targets Azure ML cannot monitor: their scoring containers write the data collector's JSONL
+    shape to the workspace's file share (ml_service/deploy/collected_logs.py), and a scheduled
+    pipeline monitors it."""
+    return [target for target in targets if not monitored_by_azure_ml(target)]
+
+
+def monitored_endpoints(settings: Settings, targets: Iterable[str]) -> list[str]:
+    return [endpoint_name(settings, target) for target in targets if monitored_by_azure_ml(target)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", required=True, action="append", choices=TARGETS, help="a deployed target")
+    targets = deployment_targets()
+    parser.add_argument("--target", required=True, action="append", choices=targets, help="a deployed target")
     args = parser.parse_args(argv)
 
     def _main() -> int:

@@ -15,12 +15,13 @@ from azure.ai.ml.entities._load_functions import load_schedule  # the schedule l
 
 from ml_service.data import data_reference
 from ml_service.deploy import collected_logs
+from ml_service.deploy.endpoints import targets
 from ml_service.deploy.model import RegisteredModel
-from ml_service.dry_run import chosen_features, write_dry_run
-from ml_service.monitoring import LOG_MONITORED, MONITOR_CRON, contract
+from ml_service.dry_run import write_dry_run
+from ml_service.monitoring import MONITOR_CRON, contract, log_monitored
 from ml_service.settings import EXAMPLE_VALUES, PROJECT_ROOT, load_settings
 
-TARGETS = [target for target in LOG_MONITORED if target in chosen_features()]
+TARGETS = log_monitored(targets())
 SETTINGS = load_settings(
     environ={name: value or f"<{name}>" for name, value in EXAMPLE_VALUES.items()}, dotenv=Path("/nonexistent/.env")
 )
