@@ -89,6 +89,7 @@ def written(output: Path) -> set[str]:
                 "jobs/batch_scoring_pipeline.yml",
                 "schedules/retraining.yml",
                 "jobs/retraining_pipeline.yml",
+                "schedules/aci-monitor.yml",  # ACI's module says MONITORED_FROM_LOGS
             },
             {"endpoints"},
         ),
@@ -105,10 +106,19 @@ def written(output: Path) -> set[str]:
         ),
         (
             "webapp, R on Databricks",
-            {"webapp/web_app.json", "webapp/image_build.json", "databricks/r_training_run.json"},
+            {
+                "webapp/web_app.json",
+                "webapp/image_build.json",
+                "databricks/r_training_run.json",
+                "schedules/webapp-monitor.yml",
+            },
             {"jobs/r_training.yml", "endpoints", "canary"},
         ),
-        ("online_endpoint", {"endpoints/mlopsdiabe-endpoint.yml"}, {"jobs/batch_scoring_pipeline.yml", "canary"}),
+        (
+            "online_endpoint",
+            {"endpoints/mlopsdiabe-endpoint.yml", "schedules/mlopsdiabe-endpoint-monitor.yml"},
+            {"jobs/batch_scoring_pipeline.yml", "canary"},
+        ),
         (
             "all targets+canary",
             {

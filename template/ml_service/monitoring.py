@@ -235,10 +235,10 @@ def monitored_by_azure_ml(target: str) -> bool:
 
 
 def log_monitored(targets: Iterable[str]) -> list[str]:
-    """The targets Azure ML cannot monitor: their scoring containers write the data collector's JSONL
-    shape to the workspace's file share (ml_service/deploy/collected_logs.py), and a scheduled
-    pipeline monitors it."""
-    return [target for target in targets if not monitored_by_azure_ml(target)]
+    """The targets Azure ML cannot monitor whose scoring containers write the data collector's JSONL
+    shape to the workspace's file share (ml_service/deploy/collected_logs.py): their modules say
+    MONITORED_FROM_LOGS, and a scheduled pipeline monitors the log."""
+    return [target for target in targets if getattr(target_module(target), "MONITORED_FROM_LOGS", False)]
 
 
 def monitored_endpoints(settings: Settings, targets: Iterable[str]) -> list[str]:

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
     from ml_service.deploy.endpoints import ScoringService
 
+# Azure ML cannot monitor this target: its scoring container writes collected logs, a scheduled
+# pipeline monitors them (ml_service/monitoring.py).
+MONITORED_FROM_LOGS = True
 API_VERSION = "2023-12-01"
 INSIGHTS_API_VERSION = "2020-02-02"
 # The tenant's Entra ID v2.0 issuer, from the deployment's own cloud and subscription.

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
     from ml_service.deploy.endpoints import ScoringService
 
+# Azure ML cannot monitor this target: its scoring container writes collected logs, a scheduled
+# pipeline monitors them (ml_service/monitoring.py).
+MONITORED_FROM_LOGS = True
 CPU = 1.0
 MEMORY_GB = 4.0
 API_VERSION = "2023-05-01"  # supports imageRegistryCredentials[].identity (pull with a managed identity)
