@@ -223,9 +223,14 @@ def schedules(settings: Settings, targets: list[str]) -> Iterator[tuple[str, Any
     for endpoint in monitored_endpoints(settings, targets):
         yield f"schedules/{endpoint}-monitor.yml", monitor_schedule(settings, endpoint, PRODUCTION)
     for target in log_monitored(targets):
-        schedule = log_monitor_schedule(settings, target)
-        yield f"jobs/{target}_monitoring_pipeline.yml", schedule.create_job
-        yield f"schedules/{target}-monitor.yml", JobFileSchedule(schedule, f"../jobs/{target}_monitoring_pipeline.yml")
+        yield from log_monitor_entities(settings, target)
+
+
+def log_monitor_entities(settings: Settings, target: str) -> Iterator[tuple[str, Any]]:
+    """(dry-run file, entity): the log monitoring pipeline of `target` and its schedule."""
+    schedule = log_monitor_schedule(settings, target)
+    yield f"jobs/{target}_monitoring_pipeline.yml", schedule.create_job
+    yield f"schedules/{target}-monitor.yml", JobFileSchedule(schedule, f"../jobs/{target}_monitoring_pipeline.yml")
 
 
 def monitored_by_azure_ml(target: str) -> bool:

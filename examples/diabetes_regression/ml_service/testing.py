@@ -134,6 +134,34 @@ class RecordingRunner:
             self.build_contexts.append({p.relative_to(context).as_posix() for p in context.rglob("*") if p.is_file()})
 
 
+def check_collects_into_the_file_share(
+    target: str, runner: RecordingRunner, environment: list[dict[str, str]], share: dict[str, Any]
+) -> None:
+    """A deployment of a target Azure ML cannot monitor (ml_service/deploy/collected_logs.py): its
+    scoring container's SCORING_COLLECT_LOG (in `environment`) points into the file share (`share`)
+    mounted at MOUNT, named by the workspace's file datastore at deploy time, in the folder the
+    scheduled log monitor reads; the storage key stays in ARM."""
+    from ml_service.deploy import collected_logs
+    from ml_service.monitoring import log_monitored
+
+    assert log_monitored([target]) == [target]  # the scheduled log monitor watches it
+    (deploy,) = [command for command in runner.commands if command[:3] == ["az", "deployment", "group"]]
+    assert deploy[deploy.index("--parameters") + 1 :] == [
+        f"{collected_logs.ACCOUNT}=workspacestorage",
+        f"{collected_logs.SHARE}=azureml-filestore-0000",
+    ]  # FakeMLClient's workspacefilestore
+    (template,) = runner.templates
+    assert set(template["parameters"]) == {collected_logs.ACCOUNT, collected_logs.SHARE}
+    log = collected_logs.log_path(target)
+    assert log.startswith(f"{collected_logs.MOUNT}/{collected_logs.folder(target)}/")
+    assert collected_logs.datastore_uri(target).endswith(f"/paths/{collected_logs.folder(target)}/")
+    assert {"name": "SCORING_COLLECT_LOG", "value": log} in environment
+    values = " ".join(str(value) for value in share.values())
+    assert f"parameters('{collected_logs.SHARE}')" in values
+    assert f"parameters('{collected_logs.ACCOUNT}')" in values
+    assert "listKeys(" in values  # the key stays in ARM, never in the pipeline
+
+
 NO_DOTENV = Path("/nonexistent/.env")
 
 

@@ -8,12 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from ml_service.deploy import aci, endpoints
+from ml_service.deploy import aci, collected_logs, endpoints
 from ml_service.deploy.model import RegisteredModel
 from ml_service.deploy.scoring_image import image
 from ml_service.dry_run import write_entities
 from ml_service.settings import EXAMPLE_VALUES, Settings
-from ml_service.testing import FakeMLClient, RecordingRunner, dry_run_files, example_settings, imports_quietly
+from ml_service.testing import (
+    FakeMLClient,
+    RecordingRunner,
+    check_collects_into_the_file_share,
+    dry_run_files,
+    example_settings,
+    imports_quietly,
+)
 
 MODEL = RegisteredModel(EXAMPLE_VALUES["MODEL_NAME"], "7")
 
@@ -106,3 +113,16 @@ def test_the_dry_run_writes_the_container_group_with_one_cpu_and_four_gb(setting
 def test_its_modules_import_without_settings_network_or_credentials(tmp_path: Path, monkeypatch) -> None:
     modules = ["ml_service.deploy.aci", "ml_service.deploy.scoring_image", "ml_service.deploy.arm"]
     imports_quietly([*modules, "ml_service.deploy.registry_guard"], tmp_path, monkeypatch)
+
+
+def test_aci_is_log_monitored_and_collects_into_the_workspace_file_share(settings: Settings, monkeypatch) -> None:
+    runner = RecordingRunner()
+    monkeypatch.setattr(aci, "az_output", lambda command: "10.20.1.4")
+    aci.deploy_model(FakeMLClient(), settings, MODEL, runner, aci.az_output)
+    (group,) = runner.templates[0]["resources"]
+    (container,) = group["properties"]["containers"]
+    (mount,) = container["properties"]["volumeMounts"]
+    (volume,) = group["properties"]["volumes"]
+    assert (mount["name"], mount["mountPath"]) == (volume["name"], collected_logs.MOUNT)
+    environment = container["properties"]["environmentVariables"]
+    check_collects_into_the_file_share("aci", runner, environment, volume["azureFile"])
