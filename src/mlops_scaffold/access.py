@@ -3,7 +3,8 @@ model that checks/identity.py holds the generated IaC to.
 
 `NEEDS` is a table: each row says that when a condition on the answers holds (an option value is
 chosen), a principal (a managed identity, or the CI identity) needs a role on a resource. A new
-deployment target or resource adds rows here, not code in the check. `PRINCIPALS` and
+resource adds rows here, not code in the check; a deployment target's rows (and its principals)
+are in its module of mlops_scaffold/targets/ and collected here. `PRINCIPALS` and
 `RESOURCES` say how each one is spelled in the two IaC flavours: its ARM resource type and name
 parameter, its Terraform resource type and name variable.
 """
@@ -11,46 +12,27 @@ parameter, its Terraform resource type and name variable.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from mlops_scaffold.conditions import ALWAYS, Condition, Contains, Equals
+from mlops_scaffold import targets
+from mlops_scaffold.conditions import Equals
+from mlops_scaffold.model import DEPLOYER, KUBELET, SYSTEM_ASSIGNED, USER_ASSIGNED, Entity, Need
 
-# How a principal's object id is read from its resource.
-SYSTEM_ASSIGNED = "system-assigned identity"  # ARM reference(...).identity.principalId, TF identity[0].principal_id
-USER_ASSIGNED = "user-assigned identity"  # the resource is the identity: .principalId / .principal_id
-KUBELET = "kubelet identity"  # AKS: identityProfile.kubeletidentity.objectId / kubelet_identity[0].object_id
-DEPLOYER = "deployer"  # whoever runs the IaC: ARM deployer().objectId, TF data.azurerm_client_config
-
-
-@dataclass(frozen=True)
-class Entity:
-    """A principal or a resource as the IaC declares it: ARM type and the parameter of the last
-    segment of its name; Terraform type and the variable its `name` is set from."""
-
-    key: str
-    title: str  # as messages name it
-    arm_type: str = ""
-    arm_name: str = ""
-    tf_type: str = ""
-    tf_name: str = ""
-    identity: str = SYSTEM_ASSIGNED  # for principals: how its object id is read
-
-
-@dataclass(frozen=True)
-class Need:
-    principal: str  # an Entity key of PRINCIPALS
-    resource: str  # an Entity key of RESOURCES
-    role: str  # an Azure built-in role name
-    why: str  # what the principal does with the resource
-    when: Condition = ALWAYS
-    # Granted by Azure itself, not by the IaC (e.g. Azure ML gives a managed online endpoint's
-    # system-assigned identity AcrPull and blob read on the workspace's registry and storage).
-    by_platform: bool = False
-    # Needed only when the IaC gives the principal an identity of its own: an Azure ML cluster
-    # without one pulls images and reads datastore secrets with the workspace's identity.
-    if_own_identity: bool = False
-
+__all__ = [
+    "DEPLOYER",
+    "KUBELET",
+    "NEEDS",
+    "PRINCIPALS",
+    "RESOURCES",
+    "ROLE_IDS",
+    "SATISFIED_BY",
+    "SYSTEM_ASSIGNED",
+    "USER_ASSIGNED",
+    "Entity",
+    "Need",
+    "grants",
+    "needs_for",
+]
 
 _COMPUTE = "Microsoft.MachineLearningServices/workspaces/computes"
 _STORAGE = "Microsoft.Storage/storageAccounts"
@@ -83,26 +65,7 @@ PRINCIPALS: dict[str, Entity] = {
             "azurerm_machine_learning_compute_cluster",
             "scoring_cluster_name",
         ),
-        Entity(
-            "aks",
-            "AKS cluster",
-            "Microsoft.ContainerService/managedClusters",
-            "aksClusterName",
-            "azurerm_kubernetes_cluster",
-            "aks_cluster_name",
-            identity=KUBELET,
-        ),
-        Entity("webapp", "web app", "Microsoft.Web/sites", "webAppName", "azurerm_linux_web_app", "web_app_name"),
-        Entity(
-            "aci_identity",
-            "ACI identity",
-            "Microsoft.ManagedIdentity/userAssignedIdentities",
-            "aciIdentityName",
-            "azurerm_user_assigned_identity",
-            "aci_identity_name",
-            identity=USER_ASSIGNED,
-        ),
-        Entity("online_endpoint", "managed online endpoint"),  # created by ml_service, not the IaC
+        *targets.collect("PRINCIPALS"),  # each deployment target's, from its module
     )
 }
 
@@ -136,29 +99,15 @@ RESOURCES: dict[str, Entity] = {
             "azurerm_storage_account",
             "scoring_storage_name",
         ),
+        *targets.collect("RESOURCES"),
     )
 }
 
-_AKS = Contains("deployment_targets", "aks")
-_ACI = Contains("deployment_targets", "aci")
-_WEBAPP = Contains("deployment_targets", "webapp")
-_ONLINE = Contains("deployment_targets", "online_endpoint")
 _BATCH = Equals("batch_scoring", True)
 
 NEEDS: tuple[Need, ...] = (
     Need("workspace", "key_vault", "Key Vault Administrator", "keep datastore and connection secrets (an RBAC vault)"),
-    Need("aks", "registry", "AcrPull", "pull the scoring image for the Kubernetes endpoint", _AKS),
-    Need("aci_identity", "registry", "AcrPull", "pull the scoring image into the container group", _ACI),
-    Need("webapp", "registry", "AcrPull", "pull the scoring image (acrUseManagedIdentityCreds)", _WEBAPP),
-    Need("online_endpoint", "registry", "AcrPull", "pull the environment image", _ONLINE, by_platform=True),
-    Need(
-        "online_endpoint",
-        "workspace_storage",
-        "Storage Blob Data Reader",
-        "read the model files",
-        _ONLINE,
-        by_platform=True,
-    ),
+    *targets.collect("NEEDS"),  # each deployment target's, from its module
     Need("training_cluster", "registry", "AcrPull", "pull the training environment image", if_own_identity=True),
     Need(
         "training_cluster",

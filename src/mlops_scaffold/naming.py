@@ -1,125 +1,38 @@
 """Azure naming rules for the answers, and the resource names derived from `base_name`.
 
-Each rule is a regular expression plus a message. The same pattern runs in Python
-(`Rule.check`) and inside copier's Jinja validators (`regex_search`, which is Python's `re`),
-so the two can never disagree. Both match the whole string (`full_pattern` ends in `\\Z`):
-Python's `$` also matches before a final newline, so `^[a-z]+$` alone accepts "abc\\n".
-Before any rule, every text answer is refused if it holds a control, line-separator or
-bidirectional-override character (CONTROL_CHARACTERS), with the same message in both places.
+The rules and their types live in rules.py (re-exported here); a deployment target's own rules and
+derived names live in its module (mlops_scaffold/targets/<target>.py) and are collected here.
 """
 
 from __future__ import annotations
 
-import keyword
-import re
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A naming rule: `value` is valid when it fully matches `pattern`."""
-
-    pattern: str
-    message: str  # completes "<question>: '<value>' must …"
-    forbidden: tuple[str, ...] = ()  # exact values refused even when the pattern matches
-
-    @property
-    def full_pattern(self) -> str:
-        """`pattern` anchored at the very end of the string, for re.search and regex_search."""
-        return f"^(?:{self.pattern})\\Z"
-
-    def check(self, value: object) -> str | None:
-        """Return the reason `value` breaks the rule, or None when it is valid."""
-        text = "" if value is None else str(value)
-        if re.search(self.full_pattern, text) is None:
-            return f"must {self.message}"
-        if text in self.forbidden:
-            return f"must not be a Python keyword ({text!r} is one)"
-        return None
-
-
-# Characters no answer may hold: C0/C1 controls (newline, CR, tab, NUL, ESC, DEL…), zero-width and
-# line/paragraph separators, bidirectional embeddings/overrides/isolates (U+202A–U+202E,
-# U+2066–U+2069, "Trojan Source") and the BOM. Written with escapes: the text is also a regex.
-CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]"
-CONTROL_MESSAGE = "must not contain control characters (newline, carriage return, tab, NUL…) or bidirectional overrides"
-
-
-def control_problem(value: object) -> str | None:
-    """CONTROL_MESSAGE when `value` holds such a character, else None."""
-    return None if re.search(CONTROL_CHARACTERS, "" if value is None else str(value)) is None else CONTROL_MESSAGE
-
-
-# Free text: one line of printable characters, not blank. Controls are refused before this rule.
-PROJECT_NAME = Rule(".*\\S.*", "be one line of printable text, not blank")
-BASE_NAME = Rule("^[a-zA-Z][a-zA-Z0-9]{2,9}$", "be 3–10 letters and digits, starting with a letter")
-SAMPLE_NAME = Rule(
-    "^[a-z][a-z0-9_]*$",
-    "be a lowercase Python identifier (letters, digits, _; starting with a letter)",
-    forbidden=tuple(keyword.kwlist),
+from mlops_scaffold import targets
+from mlops_scaffold.rules import (
+    AML_ASSET_NAME,
+    AML_COMPUTE_NAME,
+    BASE_NAME,
+    CONTROL_CHARACTERS,
+    CONTROL_MESSAGE,
+    DATABRICKS_CLUSTER_ID,
+    DEVOPS_NAME,
+    ENDPOINT_NAME,
+    LOCATION_DISPLAY_NAME,
+    LOCATION_UNKNOWN,
+    PROJECT_NAME,
+    RESOURCE_GROUP,
+    SAMPLE_NAME,
+    WORKSPACE_NAME,
+    DerivedName,
+    Region,
+    Rule,
+    azure_regions,
+    check_location,
+    control_problem,
+    region_codes,
 )
-RESOURCE_GROUP = Rule(
-    "^[-a-zA-Z0-9_.()]{0,89}[-a-zA-Z0-9_()]$",
-    "be 1–90 letters, digits or _-.() and not end with '.'",
-)
-WORKSPACE_NAME = Rule(
-    "^[a-zA-Z0-9][-a-zA-Z0-9_]{2,32}$",
-    "be 3–33 letters, digits, '-' or '_', starting with a letter or digit",
-)
-ACI_NAME = Rule(
-    "^(?!.*--)[a-z0-9][-a-z0-9]{0,61}[a-z0-9]$",
-    "be 2–63 lowercase letters, digits or single '-', not starting or ending with '-'",
-)
-AML_COMPUTE_NAME = Rule(
-    "^[a-zA-Z][-a-zA-Z0-9]{1,15}$",
-    "be 2–16 letters, digits or '-', starting with a letter",
-)
-ENDPOINT_NAME = Rule(
-    "^[a-zA-Z][-a-zA-Z0-9]{2,31}$",
-    "be 3–32 letters, digits or '-', starting with a letter",
-)
-WEBAPP_NAME = Rule(
-    "^[a-zA-Z0-9][-a-zA-Z0-9]{0,58}[a-zA-Z0-9]$",
-    "be 2–60 letters, digits or '-', not starting or ending with '-'",
-)
-AML_ASSET_NAME = Rule(
-    "^[a-zA-Z0-9][-a-zA-Z0-9_.]{0,254}$",
-    "be 1–255 letters, digits, '-', '_' or '.', starting with a letter or digit",
-)
-DEVOPS_NAME = Rule(
-    "^[-a-zA-Z0-9_. ]{1,256}$",
-    "be 1–256 letters, digits, spaces or -_.",
-)
-DATABRICKS_CLUSTER_ID = Rule(
-    "^([0-9]{4}-[0-9]{6}-[a-z0-9]{8})?$",
-    "be empty or a Databricks cluster id like 0123-456789-abcdefgh",
-)
-
-
-@dataclass(frozen=True)
-class DerivedName:
-    """A resource name computed from base_name, never asked. `suffix` is appended to the
-    (lowercased, where Azure requires it) base name."""
-
-    key: str
-    suffix: str
-    lowercase: bool
-    rule: Rule
-    meaning: str
-
-    def value(self, base_name: str) -> str:
-        base = base_name.lower() if self.lowercase else base_name
-        return base + self.suffix
-
-    def jinja(self) -> str:
-        base = "base_name | lower" if self.lowercase else "base_name"
-        return "{{ " + base + " }}" + self.suffix
-
 
 # The rules of the names Azure gives these resources; base_name's rule guarantees all of them.
-DERIVED_NAMES: tuple[DerivedName, ...] = (
+_CORE: tuple[DerivedName, ...] = (
     DerivedName(
         "storage_account_name",
         "amlsa",
@@ -169,28 +82,11 @@ DERIVED_NAMES: tuple[DerivedName, ...] = (
         Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"),
         "Batch-scoring storage account",
     ),
-    # Created by the IaC only when their target/option is selected.
-    DerivedName(
-        "aks_cluster_name",
-        "-AML-AKS",
-        False,
-        Rule("^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$", "be 2–63 alphanumerics/-_"),
-        "AKS cluster",
-    ),
-    DerivedName(
-        "app_service_plan_name",
-        "-AML-ASP",
-        False,
-        Rule("^[-a-zA-Z0-9]{1,60}$", "be 1–60 alphanumerics/-"),
-        "App Service plan of the web app",
-    ),
-    DerivedName(
-        "aci_identity_name",
-        "-AML-ACI-ID",
-        False,
-        Rule("^[a-zA-Z0-9][-_a-zA-Z0-9]{2,127}$", "be 3–128 alphanumerics/-_"),
-        "Identity ACI pulls the scoring image with",
-    ),
+)
+
+
+_OPTIONS: tuple[DerivedName, ...] = (
+    # Created by the IaC only when their option is selected.
     DerivedName(
         "databricks_workspace_name",
         "-AML-DBW",
@@ -201,40 +97,42 @@ DERIVED_NAMES: tuple[DerivedName, ...] = (
 )
 
 
+# The core names, then the names of the targets' own resources (created by the IaC only when the
+# target is selected) in the order of what they name, then those of the other options.
+DERIVED_NAMES: tuple[DerivedName, ...] = (
+    *_CORE,
+    *sorted(targets.collect("DERIVED_NAMES"), key=lambda name: name.meaning),
+    *_OPTIONS,
+)
+
+
 def derived_names(base_name: str) -> dict[str, str]:
     """Every name computed from base_name, keyed as the template sees them."""
     return {name.key: name.value(base_name) for name in DERIVED_NAMES}
 
 
-@dataclass(frozen=True)
-class Region:
-    code: str
-    display_name: str
-
-
-@cache
-def azure_regions() -> tuple[Region, ...]:
-    """The public-cloud regions, read from the data file that ships with the package."""
-    text = resources.files("mlops_scaffold").joinpath("data/azure_regions.tsv").read_text(encoding="utf-8")
-    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
-    return tuple(Region(code, display) for code, display in rows)
-
-
-def region_codes() -> tuple[str, ...]:
-    return tuple(region.code for region in azure_regions())
-
-
-LOCATION_DISPLAY_NAME = "is a display name; use the region code {code!r}"
-LOCATION_UNKNOWN = "must be an Azure public-cloud region code such as 'centralus' or 'westeurope'"
-
-
-def check_location(value: object) -> str | None:
-    """None for a region code; otherwise why not, suggesting the code for a display name."""
-    text = "" if value is None else str(value)
-    codes = region_codes()
-    if text in codes:
-        return None
-    folded = text.lower().replace(" ", "")
-    if folded in codes:
-        return LOCATION_DISPLAY_NAME.format(code=folded)
-    return LOCATION_UNKNOWN
+__all__ = [
+    "AML_ASSET_NAME",
+    "AML_COMPUTE_NAME",
+    "BASE_NAME",
+    "CONTROL_CHARACTERS",
+    "CONTROL_MESSAGE",
+    "DATABRICKS_CLUSTER_ID",
+    "DERIVED_NAMES",
+    "DEVOPS_NAME",
+    "ENDPOINT_NAME",
+    "LOCATION_DISPLAY_NAME",
+    "LOCATION_UNKNOWN",
+    "PROJECT_NAME",
+    "RESOURCE_GROUP",
+    "SAMPLE_NAME",
+    "WORKSPACE_NAME",
+    "DerivedName",
+    "Region",
+    "Rule",
+    "azure_regions",
+    "check_location",
+    "control_problem",
+    "derived_names",
+    "region_codes",
+]

@@ -1,73 +1,24 @@
 """The options model: every question copier asks, its default, allowed values, when it applies
 and the rule its answer must follow. copier.yml is generated from this module
 (`mlops-scaffold` `make copier-yml`); the matrix, the CLI and the tests read it too.
+
+Each deployment target's own questions come from its module (mlops_scaffold/targets/).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from mlops_scaffold import naming
-from mlops_scaffold.conditions import ALWAYS, AnyOf, Condition, Contains, Equals
+from mlops_scaffold import naming, targets
+from mlops_scaffold.conditions import AnyOf, Contains, Equals
+from mlops_scaffold.model import Derived, Question
 
-DEPLOYMENT_TARGETS = ("aci", "aks", "webapp", "online_endpoint")
-
-
-@dataclass(frozen=True)
-class Derived:
-    """A default computed from earlier answers: the same formula as Jinja (for copier) and Python."""
-
-    jinja: str
-    compute: Callable[[Mapping[str, Any]], Any]
-
-
-@dataclass(frozen=True)
-class Question:
-    name: str
-    help: str
-    type: str  # copier's type: str, bool or yaml
-    default: Any
-    choices: tuple[Any, ...] = ()
-    multiselect: bool = False
-    when: Condition = ALWAYS
-    rule: naming.Rule | None = None
-    axis: bool = False  # an axis of the combination matrix: every value is multiplied
-    # An axis that changes what the generated project runs (code, tests, Makefile), not only
-    # its pipelines, IaC or docs; the matrix cycles scalars over these groups.
-    shapes_run: bool = False
-    cycled: bool = False  # a scalar the matrix cycles through so each value appears once at least
-
-    def default_for(self, answers: Mapping[str, Any]) -> Any:
-        if isinstance(self.default, Derived):
-            return self.default.compute(answers)
-        return list(self.default) if isinstance(self.default, tuple) else self.default
-
-    def applies(self, answers: Mapping[str, Any]) -> bool:
-        return self.when.holds(answers)
-
-    def problem(self, value: Any) -> str | None:
-        """Why `value` is not a valid answer, or None."""
-        if self.type == "bool" and not isinstance(value, bool):
-            return "must be true or false"
-        if self.multiselect:
-            if not isinstance(value, list | tuple):
-                return f"must be a list drawn from {', '.join(self.choices)}"
-            unknown = [item for item in value if item not in self.choices]
-            if unknown:
-                return f"contains {', '.join(map(str, unknown))}; allowed: {', '.join(self.choices)}"
-            return None
-        if self.type == "str" and naming.control_problem(value):
-            return naming.control_problem(value)
-        if self.choices and value not in self.choices:
-            return f"must be one of {', '.join(map(str, self.choices))}"
-        if self.name == "location":
-            return naming.check_location(value)
-        if self.rule is not None:
-            return self.rule.check(value)
-        return None
+# The deployment targets are the modules of mlops_scaffold/targets/, in their order.
+DEPLOYMENT_TARGETS: tuple[str, ...] = targets.values()
+# Targets that can take a blue/green canary release (their module sets CANARY_RANK).
+CANARY_TARGETS: tuple[str, ...] = tuple(targets.value(module) for module in targets.with_attribute("CANARY_RANK"))
 
 
 def _slug_base_name(answers: Mapping[str, Any]) -> str:
@@ -155,52 +106,13 @@ QUESTIONS: tuple[Question, ...] = (
         axis=True,
         shapes_run=True,
     ),
-    Question(
-        "aci_deployment_name",
-        "Azure Container Instances container group name",
-        "str",
-        "mlops-aci",
-        when=Contains("deployment_targets", "aci"),
-        rule=naming.ACI_NAME,
-    ),
-    Question(
-        "aks_compute_name",
-        "Name of the AKS cluster attached to the workspace as compute",
-        "str",
-        "aks",
-        when=Contains("deployment_targets", "aks"),
-        rule=naming.AML_COMPUTE_NAME,
-    ),
-    Question(
-        "aks_deployment_name",
-        "Kubernetes online endpoint name on AKS",
-        "str",
-        "mlops-aks",
-        when=Contains("deployment_targets", "aks"),
-        rule=naming.ENDPOINT_NAME,
-    ),
-    Question(
-        "webapp_deployment_name",
-        "App Service (Web App for containers) name; globally unique",
-        "str",
-        Derived("{{ base_name | lower }}-scoring", lambda a: f"{str(a['base_name']).lower()}-scoring"),
-        when=Contains("deployment_targets", "webapp"),
-        rule=naming.WEBAPP_NAME,
-    ),
-    Question(
-        "online_endpoint_name",
-        "Managed online endpoint name; unique in the region",
-        "str",
-        Derived("{{ base_name | lower }}-endpoint", lambda a: f"{str(a['base_name']).lower()}-endpoint"),
-        when=Contains("deployment_targets", "online_endpoint"),
-        rule=naming.ENDPOINT_NAME,
-    ),
+    *targets.collect("QUESTIONS"),
     Question(
         "canary_release",
         "Blue/green canary release with traffic steps on the endpoint",
         "bool",
         False,
-        when=AnyOf((Contains("deployment_targets", "aks"), Contains("deployment_targets", "online_endpoint"))),
+        when=AnyOf(tuple(Contains("deployment_targets", target) for target in CANARY_TARGETS)),
         axis=True,
         shapes_run=True,
     ),

@@ -6,54 +6,15 @@ from this list (copier.yml carries it as the computed value `pipeline_variables`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from mlops_scaffold.conditions import ALWAYS, AnyOf, Condition, Contains, Equals
+from mlops_scaffold import targets
+from mlops_scaffold.conditions import AnyOf, Contains, Equals
+from mlops_scaffold.model import GROUP, TEMPLATE, Variable
 from mlops_scaffold.naming import derived_names
 from mlops_scaffold.options import DEPLOYMENT_TARGETS
-from mlops_scaffold.traits.values import part_of
 
-GROUP = "group"  # the variable group (Azure DevOps) or repository variables (GitHub)
-TEMPLATE = "template"  # the variables template / workflow env, defaults that rarely change
-
-
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    value: str  # a str.format pattern over the answers and derived names; "" means "you fill it in"
-    meaning: str
-    scope: str = GROUP
-    required: bool = True
-    secret: bool = False
-    when: Condition = ALWAYS
-    # How the CI logs in to Azure; only the pipelines read it, so ml_service/settings.py leaves it
-    # out (and stays the same whichever CI platform is chosen).
-    ci_login: bool = False
-    kind: str = "str"  # how ml_service/settings.py converts the text: "str", "int" or "bool"
-    # The data file of ml_service/variables/ that holds it, when `when` alone does not name it.
-    part_name: str = ""
-
-    @property
-    def core(self) -> bool:
-        """Set in every project, whatever the options (ml_service keeps these apart from the others)."""
-        return self.when.jinja() == "true"
-
-    @property
-    def part(self) -> str:
-        """Its file in ml_service/variables/: "core", or the option value that brings it (the same
-        name as in ml_service/features.json), so a test of one option reads that option's data only."""
-        if self.part_name:
-            return self.part_name
-        if self.core:
-            return "core"
-        if isinstance(self.when, Contains | Equals):
-            return part_of(self.when.question, self.when.value)
-        raise ValueError(f"{self.name}: name its part (part_name=...) for the condition {self.when.jinja()}")
-
-    def render(self, context: Mapping[str, Any]) -> str:
-        return self.value.format(**context)
-
+__all__ = ["GROUP", "TEMPLATE", "VARIABLES", "Variable", "pipeline_variables"]
 
 ADO = Equals("ci_platform", "azure_devops")
 GITHUB = Equals("ci_platform", "github_actions")
@@ -91,49 +52,7 @@ VARIABLES: tuple[Variable, ...] = (
         when=ADO,
         ci_login=True,
     ),
-    Variable(
-        "ACI_DEPLOYMENT_NAME",
-        "{aci_deployment_name}",
-        "Azure Container Instances container group of the scoring service",
-        when=Contains("deployment_targets", "aci"),
-    ),
-    Variable(
-        "ACI_IDENTITY_NAME",
-        "{aci_identity_name}",
-        "User-assigned identity (created by the IaC) that ACI pulls the scoring image with",
-        scope=TEMPLATE,
-        when=Contains("deployment_targets", "aci"),
-    ),
-    Variable(
-        "AKS_COMPUTE_NAME",
-        "{aks_compute_name}",
-        "AKS cluster attached to the workspace",
-        when=Contains("deployment_targets", "aks"),
-    ),
-    Variable(
-        "AKS_DEPLOYMENT_NAME",
-        "{aks_deployment_name}",
-        "Kubernetes online endpoint on AKS",
-        when=Contains("deployment_targets", "aks"),
-    ),
-    Variable(
-        "WEBAPP_DEPLOYMENT_NAME",
-        "{webapp_deployment_name}",
-        "App Service that runs the scoring image",
-        when=Contains("deployment_targets", "webapp"),
-    ),
-    Variable(
-        "WEBAPP_AUTH_CLIENT_ID",
-        "",
-        "Client ID of the Entra ID app registration the web app accepts tokens for",
-        when=Contains("deployment_targets", "webapp"),
-    ),
-    Variable(
-        "ONLINE_ENDPOINT_NAME",
-        "{online_endpoint_name}",
-        "Managed online endpoint",
-        when=Contains("deployment_targets", "online_endpoint"),
-    ),
+    *targets.collect("VARIABLES"),  # each deployment target's, from its module
     Variable(
         "SCORING_DATASTORE_STORAGE_NAME",
         "{scoring_storage_name}",

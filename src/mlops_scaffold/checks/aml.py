@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from mlops_scaffold import targets
 from mlops_scaffold.checks.base import Finding, content_key, keyed_by
 from mlops_scaffold.traits.paths import Flag
 from mlops_scaffold.traits.values import SCORING_IMAGE
@@ -33,10 +34,7 @@ LOADERS = {
     "amlCompute": "load_compute",
     "data": "load_data",
     "azureBlob": "load_datastore",
-    "managedOnlineEndpoint": "load_online_endpoint",
-    "managedOnlineDeployment": "load_online_deployment",
-    "kubernetesOnlineEndpoint": "load_online_endpoint",
-    "kubernetesOnlineDeployment": "load_online_deployment",
+    **targets.collect_map("AML_LOADERS"),  # the endpoints of the deployment targets, from their modules
     # Production monitoring and retraining (ml_service/monitoring.py).
     "monitorSchedule": "load_schedule",
     "schedule": "load_schedule",

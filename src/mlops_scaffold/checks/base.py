@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
+from mlops_scaffold.model import Finding
 
-@dataclass(frozen=True)
-class Finding:
-    path: str  # relative to the project root
-    line: int | None  # 1-based, None when it is about the whole file
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+__all__ = ["Check", "Finding", "content_key", "keyed_by", "reads", "uses"]
 
 
 Check = Callable[[Path], list[Finding]]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from mlops_scaffold import targets
 from mlops_scaffold.checks.base import Finding, reads
 
 DOCS = ("README.md", "docs/*.md", "ml_service/README.md")
@@ -39,19 +40,7 @@ _ROLE_NAMES = (*DEPLOYER_ROLES, *ARM_ROLE_IDS.values())
 
 # A manual command the docs must not ask for when the IaC already creates its resource:
 # (command, ARM resource type or Terraform resource, what it is).
-MANUAL_STEPS = (
-    ("az aks create", ("Microsoft.ContainerService/managedClusters", "azurerm_kubernetes_cluster"), "the AKS cluster"),
-    (
-        "az k8s-extension create",
-        ("Microsoft.KubernetesConfiguration/extensions", "azurerm_kubernetes_cluster_extension"),
-        "the Azure ML extension",
-    ),
-    (
-        "az ml compute attach",
-        ('"computeType": "Kubernetes"', "Microsoft.MachineLearningServices/workspaces/computes@"),
-        "the Kubernetes compute attachment",
-    ),
-)
+MANUAL_STEPS: tuple[tuple[str, tuple[str, str], str], ...] = targets.collect("MANUAL_STEPS")
 
 
 def _doc_files(project: Path) -> list[Path]:

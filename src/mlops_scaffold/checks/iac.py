@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlops_scaffold import targets
 from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.checks.tools import checkov_version
+from mlops_scaffold.model import SecureDefault
 
 ARM_DIR = "environment_setup/arm-templates"
 ARM_TEMPLATE = f"{ARM_DIR}/cloud-environment.json"
@@ -520,7 +522,7 @@ def pipeline_outputs(project: Path) -> list[Finding]:
 # --- security defaults ------------------------------------------------------------------------
 
 # (ARM type, property path, required value, why) and (Terraform type, attribute, required value, why)
-ARM_SECURE_DEFAULTS: tuple[tuple[str, str, Any, str], ...] = (
+ARM_SECURE_DEFAULTS: tuple[SecureDefault, ...] = (
     ("Microsoft.ContainerRegistry/registries", "properties.adminUserEnabled", False,
      "admin user enabled; pull with managed identities and AcrPull instead"),
     ("Microsoft.Storage/storageAccounts", "properties.supportsHttpsTrafficOnly", True, "must be HTTPS only"),
@@ -529,11 +531,9 @@ ARM_SECURE_DEFAULTS: tuple[tuple[str, str, Any, str], ...] = (
     ("Microsoft.KeyVault/vaults", "properties.enableSoftDelete", True, "soft delete must be on"),
     ("Microsoft.KeyVault/vaults", "properties.enablePurgeProtection", True, "purge protection must be on"),
     ("Microsoft.KeyVault/vaults", "properties.enableRbacAuthorization", True, "must use RBAC authorization"),
-    ("Microsoft.Web/sites", "properties.httpsOnly", True, "must be HTTPS only"),
-    ("Microsoft.Web/sites", "properties.siteConfig.minTlsVersion", "1.2", "minimum TLS must be 1.2"),
-    ("Microsoft.ContainerService/managedClusters", "properties.enableRBAC", True, "Kubernetes RBAC must be on"),
+    *targets.collect("ARM_SECURE_DEFAULTS"),  # each deployment target's, from its module
 )  # fmt: skip
-TF_SECURE_DEFAULTS: tuple[tuple[str, str, Any, str], ...] = (
+TF_SECURE_DEFAULTS: tuple[SecureDefault, ...] = (
     ("azurerm_container_registry", "admin_enabled", False,
      "admin user enabled; pull with managed identities and AcrPull instead"),
     ("azurerm_storage_account", "https_traffic_only_enabled", True, "must be HTTPS only"),
@@ -541,9 +541,7 @@ TF_SECURE_DEFAULTS: tuple[tuple[str, str, Any, str], ...] = (
     ("azurerm_storage_account", "allow_nested_items_to_be_public", False, "public blob access must be off"),
     ("azurerm_key_vault", "purge_protection_enabled", True, "purge protection must be on"),
     ("azurerm_key_vault", "enable_rbac_authorization|rbac_authorization_enabled", True, "must use RBAC authorization"),
-    ("azurerm_linux_web_app", "https_only", True, "must be HTTPS only"),
-    ("azurerm_linux_web_app", "site_config.minimum_tls_version", "1.2", "minimum TLS must be 1.2"),
-    ("azurerm_kubernetes_cluster", "role_based_access_control_enabled", True, "Kubernetes RBAC must be on"),
+    *targets.collect("TF_SECURE_DEFAULTS"),  # each deployment target's, from its module
 )  # fmt: skip
 
 
@@ -652,16 +650,14 @@ def checkov_config(project: Path) -> list[Finding]:
 # --- names are the same everywhere ------------------------------------------------------------
 
 # IaC input -> the pipeline variable that must hold the same value
-ARM_TO_VARIABLE = {
+ARM_TO_VARIABLE: dict[str, str] = {
     "location": "LOCATION",
     "workspaceName": "WORKSPACE_NAME",
     "computeClusterName": "AML_COMPUTE_CLUSTER_NAME",
     "computeClusterVmSize": "AML_COMPUTE_CLUSTER_SKU",
     "computeClusterMinNodes": "AML_CLUSTER_MIN_NODES",
     "computeClusterMaxNodes": "AML_CLUSTER_MAX_NODES",
-    "aksComputeName": "AKS_COMPUTE_NAME",
-    "aciIdentityName": "ACI_IDENTITY_NAME",
-    "webAppName": "WEBAPP_DEPLOYMENT_NAME",
+    **targets.collect_map("ARM_TO_VARIABLE"),  # each deployment target's, from its module
     "scoringStorageName": "SCORING_DATASTORE_STORAGE_NAME",
     "scoringInputContainer": "SCORING_DATASTORE_INPUT_CONTAINER",
     "scoringOutputContainer": "SCORING_DATASTORE_OUTPUT_CONTAINER",
@@ -670,7 +666,7 @@ ARM_TO_VARIABLE = {
     "scoringClusterMinNodes": "AML_CLUSTER_MIN_NODES_SCORING",
     "scoringClusterMaxNodes": "AML_CLUSTER_MAX_NODES_SCORING",
 }
-TF_TO_VARIABLE = {
+TF_TO_VARIABLE: dict[str, str] = {
     "location": "LOCATION",
     "resource_group_name": "RESOURCE_GROUP",
     "workspace_name": "WORKSPACE_NAME",
@@ -678,9 +674,7 @@ TF_TO_VARIABLE = {
     "compute_cluster_vm_size": "AML_COMPUTE_CLUSTER_SKU",
     "compute_cluster_min_nodes": "AML_CLUSTER_MIN_NODES",
     "compute_cluster_max_nodes": "AML_CLUSTER_MAX_NODES",
-    "aks_compute_name": "AKS_COMPUTE_NAME",
-    "aci_identity_name": "ACI_IDENTITY_NAME",
-    "web_app_name": "WEBAPP_DEPLOYMENT_NAME",
+    **targets.collect_map("TF_TO_VARIABLE"),  # each deployment target's, from its module
     "scoring_storage_name": "SCORING_DATASTORE_STORAGE_NAME",
     "scoring_input_container": "SCORING_DATASTORE_INPUT_CONTAINER",
     "scoring_output_container": "SCORING_DATASTORE_OUTPUT_CONTAINER",

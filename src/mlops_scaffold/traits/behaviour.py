@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mlops_scaffold import targets
 from mlops_scaffold.options import DEPLOYMENT_TARGETS
 from mlops_scaffold.traits.values import TRAITS
 
@@ -33,7 +34,7 @@ EFFECT_KINDS = (
 @dataclass(frozen=True)
 class TargetTraits:
     """The commands that deploy and smoke-test one deployment target, and whether deploying it
-    changes what production users are served (ACI is the staging check)."""
+    changes what production users are served (the staging target's deploy does not)."""
 
     deploy: str  # a regex matched against one command line
     smoke_test: str
@@ -51,7 +52,9 @@ TARGET_TRAITS: dict[str, TargetTraits] = {
 
 # canary_release: ml_service.deploy.canary steps the first chosen of these endpoints.
 CANARY_MODULE = r"\bpython3? -m ml_service\.deploy\.canary\b"
-CANARY_TARGET_PREFERENCE = ("online_endpoint", "aks")
+CANARY_TARGET_PREFERENCE = tuple(
+    targets.value(module) for module in sorted(targets.with_attribute("CANARY_RANK"), key=lambda m: m.CANARY_RANK)
+)
 # --step value -> (effect kind, changes production)
 CANARY_STEPS: dict[str, tuple[str, bool]] = {
     "blue": ("deploy", False),  # the new model with no traffic

@@ -13,33 +13,31 @@ Columns:
   packages, Azure resource types, file names and words in the docs); a rendering that did not
   choose the value must not contain them (`checks/leaks.py`, traits/vocabulary.py).
 
-A new option value is a new row here (docs/adding-an-option.md).
+A new option value is a new row here, a new deployment target a new module of
+mlops_scaffold/targets/ with its TRAITS (docs/adding-an-option.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from mlops_scaffold import targets
+from mlops_scaffold.model import SCORING_IMAGE, SERVES, TRAINS_R, Traits
 
-@dataclass(frozen=True)
-class Traits:
-    vocabulary: tuple[str, ...] = ()
-    flags: frozenset[str] = frozenset()
-    files: tuple[str, ...] = ()
-    title: str = ""
-    short_title: str = ""
-    staging: bool = False
+__all__ = [
+    "SCORING_IMAGE",
+    "SERVES",
+    "TRAINS_R",
+    "TRAITS",
+    "Traits",
+    "is_chosen",
+    "part_of",
+    "target_rows",
+    "values_with",
+]
 
 
-# Flags of deployment targets (see traits/paths.py for the paths they switch on).
-SERVES = "serves"  # a model endpoint: CD pipeline, deploy tests, observability doc
-SCORING_IMAGE = "scoring_image"  # serves our own scoring container (built, pushed, run)
-# Flags of r_training values.
-TRAINS_R = "trains_r"
-
-_SCORING_IMAGE = ("scoring-image", "scoring_image", "scoring image")
 _R = ("Rscript", "r_train", "train-r", "run_r_training", "r_training.py", "weight_data", "R model", "R script")
 
 TRAITS: dict[tuple[str, Any], Traits] = {
@@ -65,76 +63,8 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         ("terraform", "tf-templates", "azurerm", "tfstate", "tfvars", "hashicorp"),
         files=("environment_setup/tf-templates",),
     ),
-    ("deployment_targets", "aci"): Traits(
-        (
-            "aci",
-            "Azure Container Instances",
-            "Container Instances",
-            "container group",
-            "Microsoft.ContainerInstance",
-            "containerGroups",
-            *_SCORING_IMAGE,
-        ),
-        flags=frozenset({SERVES, SCORING_IMAGE}),
-        files=("ml_service/deploy/aci.py", "ml_service/variables/aci.json", "tests/test_ml_service_aci.py"),
-        title="Azure Container Instances",
-        short_title="ACI",
-        staging=True,
-    ),
-    ("deployment_targets", "aks"): Traits(
-        (
-            "aks",
-            "Azure Kubernetes Service",
-            "Kubernetes",
-            "KubernetesOnlineEndpoint",
-            "KubernetesOnlineDeployment",
-            "Microsoft.ContainerService",
-            "Microsoft.KubernetesConfiguration",
-            "managedClusters",
-            "k8s-extension",
-        ),
-        flags=frozenset({SERVES}),
-        files=("ml_service/deploy/aks.py", "ml_service/variables/aks.json", "tests/test_ml_service_aks.py"),
-        title="Azure Kubernetes Service",
-        short_title="AKS",
-    ),
-    ("deployment_targets", "webapp"): Traits(
-        (
-            "webapp",
-            "web app",
-            "web_app",
-            "App Service",
-            "app_service",
-            "Microsoft.Web",
-            "serverfarms",
-            *_SCORING_IMAGE,
-        ),
-        flags=frozenset({SERVES, SCORING_IMAGE}),
-        files=("ml_service/deploy/webapp.py", "ml_service/variables/webapp.json", "tests/test_ml_service_webapp.py"),
-        title="Azure App Service",
-        short_title="App Service",
-    ),
-    ("deployment_targets", "online_endpoint"): Traits(
-        (
-            # not the bare `online_endpoint`: Kubernetes online endpoints (AKS) share the SDK's
-            # `load_online_endpoint` and `*_online_endpoint` names
-            "deploy.online_endpoint",
-            "deploy/online_endpoint",
-            "online_endpoint.py",
-            "online_endpoint_name",
-            "managed online endpoint",
-            "ManagedOnlineEndpoint",
-            "ManagedOnlineDeployment",
-        ),
-        flags=frozenset({SERVES}),
-        files=(
-            "ml_service/deploy/online_endpoint.py",
-            "ml_service/variables/online_endpoint.json",
-            "tests/test_ml_service_online_endpoint.py",
-        ),
-        title="the managed online endpoint",
-        short_title="managed online endpoint",
-    ),
+    # each deployment target's row, from its module (mlops_scaffold/targets/<target>.py)
+    **{("deployment_targets", targets.value(module)): module.TRAITS for module in targets.modules()},
     ("canary_release", True): Traits(
         ("canary", "blue/green"), files=("ml_service/deploy/canary.py", "tests/test_ml_service_canary.py")
     ),
