@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 
+from mlops_scaffold import targets
 from mlops_scaffold.checks.iac_schema.locate import AZURERM_VENV, arm_schema_dir
 from mlops_scaffold.options import DEPLOYMENT_TARGETS
 
@@ -60,32 +61,24 @@ if __name__ == "__main__":
 '''
 
 
-def _replace_once(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{path}: the step's anchor {old!r} is not there exactly once"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+def step_target_module(root: Path) -> None:
+    """The target's module, placed after the existing targets; nothing else in the package changes."""
+    order = max(module.ORDER for module in targets.modules()) + 10
+    (root / f"src/mlops_scaffold/targets/{VALUE}.py").write_text(
+        f'''"""The {VALUE} target: a stand-in that records what it would serve."""
 
+from mlops_scaffold.model import SERVES, Traits
 
-def step_options(root: Path) -> None:
-    path = root / "src/mlops_scaffold/options.py"
-    text = path.read_text(encoding="utf-8")
-    match = re.search(r"DEPLOYMENT_TARGETS = \((.*?)\)", text)
-    assert match, "DEPLOYMENT_TARGETS is not a tuple literal in options.py"
-    _replace_once(path, match.group(0), f'DEPLOYMENT_TARGETS = ({match.group(1)}, "{VALUE}")')
+ORDER = {order}
 
-
-def step_row(root: Path) -> None:
-    row = (
-        f'    ("deployment_targets", "{VALUE}"): Traits(\n'
-        f'        ("{VALUE}",),\n'
-        "        flags=frozenset({SERVES}),\n"
-        f'        files=("ml_service/deploy/{VALUE}.py",),\n'
-        f'        title="the {VALUE} target",\n'
-        "    ),\n"
-    )
-    path = root / "src/mlops_scaffold/traits/values.py"
-    _replace_once(
-        path, "TRAITS: dict[tuple[str, Any], Traits] = {\n", "TRAITS: dict[tuple[str, Any], Traits] = {\n" + row
+TRAITS = Traits(
+    ("{VALUE}",),
+    flags=frozenset({{SERVES}}),
+    files=("ml_service/deploy/{VALUE}.py",),
+    title="the {VALUE} target",
+)
+''',
+        encoding="utf-8",
     )
 
 
@@ -110,8 +103,7 @@ def step_copier_yml(root: Path) -> None:
 
 # The steps of docs/adding-an-option.md, in order, with the file each one names.
 STEPS = (
-    ("src/mlops_scaffold/options.py", step_options),
-    ("src/mlops_scaffold/traits/values.py", step_row),
+    ("src/mlops_scaffold/targets/<value>.py", step_target_module),
     ("template/ml_service/deploy/<value>.py", step_module),
     ("make copier-yml", step_copier_yml),
 )

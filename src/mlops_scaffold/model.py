@@ -120,7 +120,8 @@ class Variable:
 # How a principal's object id is read from its resource.
 SYSTEM_ASSIGNED = "system-assigned identity"  # ARM reference(...).identity.principalId, TF identity[0].principal_id
 USER_ASSIGNED = "user-assigned identity"  # the resource is the identity: .principalId / .principal_id
-KUBELET = "kubelet identity"  # AKS: identityProfile.kubeletidentity.objectId / kubelet_identity[0].object_id
+# A managed cluster's kubelet: identityProfile.kubeletidentity.objectId / kubelet_identity[0].object_id
+KUBELET = "kubelet identity"
 DEPLOYER = "deployer"  # whoever runs the IaC: ARM deployer().objectId, TF data.azurerm_client_config
 
 
@@ -145,8 +146,8 @@ class Need:
     role: str  # an Azure built-in role name
     why: str  # what the principal does with the resource
     when: Condition = ALWAYS
-    # Granted by Azure itself, not by the IaC (e.g. Azure ML gives a managed online endpoint's
-    # system-assigned identity AcrPull and blob read on the workspace's registry and storage).
+    # Granted by Azure itself, not by the IaC (e.g. Azure ML gives the system-assigned identity of
+    # an endpoint it hosts AcrPull and blob read on the workspace's registry and storage).
     by_platform: bool = False
     # Needed only when the IaC gives the principal an identity of its own: an Azure ML cluster
     # without one pulls images and reads datastore secrets with the workspace's identity.

@@ -17,6 +17,10 @@ from mlops_scaffold.model import Derived, Question
 
 # The deployment targets are the modules of mlops_scaffold/targets/, in their order.
 DEPLOYMENT_TARGETS: tuple[str, ...] = targets.values()
+# The targets chosen by default (their module sets IN_DEFAULT_ANSWER).
+DEFAULT_TARGETS: tuple[str, ...] = tuple(
+    targets.value(module) for module in targets.modules() if getattr(module, "IN_DEFAULT_ANSWER", False)
+)
 # Targets that can take a blue/green canary release (their module sets CANARY_RANK).
 CANARY_TARGETS: tuple[str, ...] = tuple(targets.value(module) for module in targets.with_attribute("CANARY_RANK"))
 
@@ -100,7 +104,7 @@ QUESTIONS: tuple[Question, ...] = (
         "deployment_targets",
         "Where the model is served (any subset; may be empty)",
         "yaml",
-        ("aci",),
+        DEFAULT_TARGETS,
         choices=DEPLOYMENT_TARGETS,
         multiselect=True,
         axis=True,

@@ -139,7 +139,7 @@ def update_project(
 ) -> UpdateResult:
     """Update the project at `path` to the template version `vcs_ref` (default: the latest tag).
 
-    `data` changes answers on the way (e.g. {"deployment_targets": ["aci", "aks"]}). With
+    `data` changes answers on the way (e.g. {"batch_scoring": False}). With
     `pretend`, the update runs on a throw-away clone and the project is left untouched; the result
     still names the files that would change or conflict. Raises UpdateRefused for a dirty tree,
     a path that is not a generated project, or an update copier will not do."""

@@ -24,7 +24,7 @@ class Combination:
 
     @property
     def id(self) -> str:
-        """A short, stable, readable name: ado-arm-aci+aks-canary-batch-r_none-py3.11."""
+        """A short, stable, readable name: ado-arm-<target>+<target>-canary-batch-r_none-py3.11."""
         a = self.answers
         parts = [
             "ado" if a["ci_platform"] == "azure_devops" else "gha",

@@ -16,7 +16,9 @@ Attributes a module may define (all optional but ORDER and TRAITS):
 - ENDPOINT_AUTH (the auth modes its Azure ML endpoint may take), EXPOSURE_CHECKS: checks/exposure.py;
 - CANARY_RANK: it can take a canary release; the lowest rank chosen is the one stepped;
 - MANUAL_STEPS: commands the docs must not ask for when the IaC creates their resource;
-- AML_LOADERS: azure.ai.ml loaders of the YAML schemas its dry run writes.
+- AML_LOADERS: azure.ai.ml loaders of the YAML schemas its dry run writes;
+- ARM_TYPES_NOT_IN_SCHEMAS: ARM types of its IaC the published schemas do not define;
+- IN_DEFAULT_ANSWER: True for a target the default answer of deployment_targets chooses.
 Nothing here imports the collectors; the modules import only the shared types (model.py, rules.py,
 conditions.py).
 """

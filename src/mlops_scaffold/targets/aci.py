@@ -24,6 +24,7 @@ from mlops_scaffold.model import (
 from mlops_scaffold.rules import DerivedName, Rule
 
 ORDER = 10
+IN_DEFAULT_ANSWER = True  # the default answer of deployment_targets
 CHOSEN = Contains("deployment_targets", "aci")
 
 TRAITS = Traits(

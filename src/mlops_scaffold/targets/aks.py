@@ -104,6 +104,11 @@ MANUAL_STEPS = (
     ),
 )
 
+# The ARM types of its IaC that the published schemas do not define (checks/iac_schema/arm.py).
+ARM_TYPES_NOT_IN_SCHEMAS = {
+    "microsoft.kubernetesconfiguration/extensions": "an extension resource: the schemas define only its property types",
+}
+
 AML_LOADERS = {
     "kubernetesOnlineEndpoint": "load_online_endpoint",
     "kubernetesOnlineDeployment": "load_online_deployment",

@@ -3,8 +3,8 @@ there because a value was chosen. A rendering that did not choose the value must
 (`checks/leaks.py`).
 
 A word is matched case-insensitively and as a whole word, where `_`, `-`, `.` and `/` separate
-words: `aci` matches `ACI_IDENTITY_NAME` and `deploy/aci.py`, never `special`. Words shared by
-several values (the scoring image of ACI and App Service) are listed under each of them; a word
+words: `tfvars` matches `TFVARS_FILE` and `terraform.tfvars`, never `mytfvarsfile`. Words shared by
+several values (the scoring image of the targets that run it) are listed under each of them; a word
 is a leak only when no chosen value lists it.
 """
 

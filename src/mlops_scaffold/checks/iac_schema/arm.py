@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mlops_scaffold import targets
 from mlops_scaffold.checks.base import Finding
 from mlops_scaffold.checks.iac_schema.arm_schema import Problem, SchemaStore, is_expression
 from mlops_scaffold.checks.iac_schema.jsonlines import value_lines
@@ -23,14 +24,15 @@ ENVELOPE = {"dependsOn", "condition", "copy", "comments", "metadata", "scope", "
 # other type without a schema is a finding (a misspelled type or an API version that never existed).
 NOT_IN_SCHEMAS = {
     "microsoft.insights/components": "its newest stable API version, 2020-02-02, predates the schema set",
-    "microsoft.kubernetesconfiguration/extensions": "an extension resource: the schemas define only its property types",
+    # a deployment target's own (targets/<target>.py, ARM_TYPES_NOT_IN_SCHEMAS)
+    **targets.collect_map("ARM_TYPES_NOT_IN_SCHEMAS"),
 }
 
 # Providers the reference data (../shared/schemas/arm) ships no schema file for, although its README
 # lists them: their resources cannot be validated until it does. Skipped only while no file exists,
 # so a misspelled provider, or one the data starts to include, is still checked.
 PROVIDERS_NOT_IN_REFERENCE = {
-    "microsoft.network": "the reference data has no Microsoft.Network schema files (ACI's VNet and NSG)",
+    "microsoft.network": "the reference data has no Microsoft.Network schema files (a private target's VNet and NSG)",
 }
 
 
