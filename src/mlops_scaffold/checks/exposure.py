@@ -25,8 +25,8 @@ PINNED = re.compile(r"^[\w.\-]+/[\w.\-/]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"^v\d+(\.\d+){0,2}\b")
 DEPENDABOT = ".github/dependabot.yml"
 DEPLOY = Path("ml_service/deploy")
-# The IaC files the targets' exposure checks read.
-IAC_FILES = ("environment_setup/arm-templates/cloud-environment.json", "environment_setup/tf-templates/main.tf")
+# The files the targets' exposure checks read (each module's EXPOSURE_READS).
+TARGET_FILES = tuple(dict.fromkeys(targets.collect("EXPOSURE_READS")))
 AUTH_MODE = re.compile(r"""auth_mode\s*=\s*["'](?P<mode>\w+)["']""")
 # What each Azure ML endpoint target may accept: tokens only, Entra ID where the service offers it.
 ALLOWED_AUTH = {
@@ -91,7 +91,7 @@ def _endpoint_auth(project: Path) -> list[Finding]:
     return findings
 
 
-@reads("ml_service/deploy/*.py", *IAC_FILES)
+@reads("ml_service/deploy/*.py", *TARGET_FILES)
 def check_scoring_auth(project: Path) -> list[Finding]:
     """No deployment target serves /score to anonymous callers, nor takes a static key."""
     return [

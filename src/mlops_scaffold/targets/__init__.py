@@ -13,7 +13,9 @@ Attributes a module may define (all optional but ORDER and TRAITS):
 - QUESTIONS, DERIVED_NAMES, VARIABLES: its questions, resource names and pipeline variables;
 - PRINCIPALS, RESOURCES, NEEDS: access.py rows;
 - ARM_SECURE_DEFAULTS, TF_SECURE_DEFAULTS, ARM_TO_VARIABLE, TF_TO_VARIABLE: checks/iac.py rows;
-- ENDPOINT_AUTH (the auth modes its Azure ML endpoint may take), EXPOSURE_CHECKS: checks/exposure.py;
+- ENDPOINT_AUTH (the auth modes its Azure ML endpoint may take), EXPOSURE_CHECKS (functions of the
+  project returning findings) and EXPOSURE_READS (the files they read, for the check cache):
+  checks/exposure.py;
 - CANARY_RANK: it can take a canary release; the lowest rank chosen is the one stepped;
 - MANUAL_STEPS: commands the docs must not ask for when the IaC creates their resource;
 - AML_LOADERS: azure.ai.ml loaders of the YAML schemas its dry run writes;

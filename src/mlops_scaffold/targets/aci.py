@@ -122,3 +122,4 @@ def private_container_group(project: Path) -> list[Finding]:
 
 
 EXPOSURE_CHECKS = (private_container_group,)
+EXPOSURE_READS = (DEPLOY_MODULE,)

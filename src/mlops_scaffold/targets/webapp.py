@@ -173,3 +173,4 @@ def deploy_template_auth(project: Path) -> list[Finding]:
 
 
 EXPOSURE_CHECKS = (arm_web_app_auth, tf_web_app_auth, deploy_template_auth)
+EXPOSURE_READS = (ARM_TEMPLATE, TF_MAIN, DEPLOY_MODULE)
