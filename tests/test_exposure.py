@@ -94,6 +94,10 @@ def test_a_missing_dependabot_config_is_caught(render_copy: Callable[..., Path])
     )
 
 
+def test_every_target_declares_its_planted_exposures() -> None:
+    assert set(per_target("EXPOSURE_DEFECTS")) == set(every_target())
+
+
 # Each target's planted exposures, declared by tests/test_target_<target>.py:
 # (id, answers, file, old, new, expected).
 EXPOSURE_DEFECTS = [defect for defects in per_target("EXPOSURE_DEFECTS").values() for defect in defects]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import per_target
+from conftest import every_target, per_target
 
 from mlops_scaffold.checks import pipelines
 from mlops_scaffold.checks.base import Finding
@@ -323,6 +323,10 @@ def _chosen(combination: dict[str, Any]) -> set[tuple[str, Any]]:
         (axis, combination[axis]) for axis in ("ci_platform", "iac", "canary_release", "batch_scoring", "r_training")
     }
     return chosen | {("target", target) for target in combination["deployment_targets"]}
+
+
+def test_every_target_declares_its_doc_words() -> None:
+    assert set(per_target("DOC_WORDS")) == set(every_target())
 
 
 @pytest.mark.parametrize("combination", PAIRWISE, ids=combination_id)

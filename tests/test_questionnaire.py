@@ -9,7 +9,7 @@ from pathlib import Path
 
 import copier
 import pytest
-from conftest import CANONICAL_ANSWERS, REPO_ROOT, answers_with, per_target
+from conftest import CANONICAL_ANSWERS, REPO_ROOT, answers_with, every_target, per_target, target_questions
 
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 
@@ -64,6 +64,13 @@ def _copier_answers(name: str, value, overrides) -> dict:
     answers = answers_with(**overrides)
     answers[name] = value
     return answers
+
+
+def test_every_target_declares_its_resource_names_rules() -> None:
+    """A target's own text questions are exercised here through its module's ANSWER_RULES."""
+    examples = {name for name, _, _, _ in RULE_EXAMPLES}
+    for target in every_target():
+        assert {question.name for question in target_questions(target)} <= examples, target
 
 
 @pytest.mark.parametrize("name, good, bad, overrides", RULE_EXAMPLES)
