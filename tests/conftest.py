@@ -144,3 +144,146 @@ def subset_renderer(
         return cache[key]
 
     return _render
+
+
+# --- deployment targets, taken from the options model and the traits rows --------------------------
+# Generic tests pick their example targets here, by what a target does, never by name; a test of
+# one target's own behaviour lives in tests/test_target_<target>.py.
+
+
+def every_target() -> list[str]:
+    """Every deployment target, in the options model's order."""
+    from mlops_scaffold.options import QUESTIONS_BY_NAME
+
+    return list(QUESTIONS_BY_NAME["deployment_targets"].choices)
+
+
+def target_row(target: str) -> Any:
+    """The target's traits row (title, short_title, staging, flags)."""
+    from mlops_scaffold.traits.values import TRAITS
+
+    return TRAITS[("deployment_targets", target)]
+
+
+def targets_with(flag: str) -> list[str]:
+    """The targets whose row carries `flag` (traits.values.SERVES, SCORING_IMAGE)."""
+    return [target for target in every_target() if flag in target_row(target).flags]
+
+
+def staging_target() -> str:
+    """The pre-production target: its CD job runs in `staging`, before every production change."""
+    return next(target for target in every_target() if target_row(target).staging)
+
+
+def production_image_target() -> str:
+    """A production target serving the scoring image the staging target serves: the image checked
+    in staging is the one promoted to production."""
+    from mlops_scaffold.traits.values import SCORING_IMAGE
+
+    return next(target for target in targets_with(SCORING_IMAGE) if not target_row(target).staging)
+
+
+def target_questions(target: str) -> list[Any]:
+    """The text questions asked only when `target` is chosen (its resource names)."""
+    from mlops_scaffold.options import QUESTIONS
+
+    chosen, none = {"deployment_targets": [target]}, {"deployment_targets": []}
+    return [
+        question
+        for question in QUESTIONS
+        if question.type == "str" and not question.choices and question.applies(chosen) and not question.applies(none)
+    ]
+
+
+def per_target(name: str) -> dict[str, Any]:
+    """{target: value} of the module-level `name` in each target's own test module
+    (tests/test_target_<target>.py), for the targets whose module defines it: generic tests sweep
+    what each target declares there instead of naming targets."""
+    import importlib
+
+    found = {}
+    for target in every_target():
+        try:
+            module = importlib.import_module(f"test_target_{target}")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"test_target_{target}":
+                raise
+            continue
+        if hasattr(module, name):
+            found[target] = getattr(module, name)
+    return found
+
+
+@pytest.fixture
+def references() -> None:
+    """The IaC schema check's references: Azure's ARM schemas and the azurerm provider schema."""
+    from mlops_scaffold.checks.iac_schema.locate import arm_schema_dir, azurerm_assembly
+
+    require(arm_schema_dir(), "Azure ARM schemas in ../shared/schemas/arm (or set MLOPS_SCAFFOLD_ARM_SCHEMAS)")
+    require(azurerm_assembly(), "the azurerm provider schema: make azurerm-schema")
+
+
+@pytest.fixture(scope="module")
+def every_target_dry_run(
+    tmp_path_factory: pytest.TempPathFactory, render: Callable[..., Path], project_venv: Path
+) -> tuple[Path, Path]:
+    """(project, build/aml) of a private copy of every target with canary, after the Azure ML dry run
+    (as test_aml's "all targets+canary"), for the targets' own tests of what it writes."""
+    from mlops_scaffold.checks import aml
+
+    project = tmp_path_factory.mktemp("aml") / "project"
+    shutil.copytree(render(deployment_targets=every_target(), canary_release=True), project, symlinks=True)
+    output = project / "build" / "aml"
+    findings = aml.dry_run_output(project, output)
+    assert not findings, "; ".join(map(str, findings))
+    return project, output
+
+
+# --- planting defects: shared by the generic tests and the targets' own ----------------------------
+
+
+def edit_once(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` in the file (which must hold it) by `new`."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def line_of(project: Path, relative: str, needle: str) -> int:
+    """The line of the first `needle` in the project's file."""
+    text = (project / relative).read_text()
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def drop_arm_resource(project: Path, marker: str) -> None:
+    """Remove the one ARM resource whose JSON contains `marker`."""
+    from mlops_scaffold.checks.iac import ARM_TEMPLATE
+
+    path = project / ARM_TEMPLATE
+    template = json.loads(path.read_text())
+    kept = [resource for resource in template["resources"] if marker not in json.dumps(resource)]
+    assert len(kept) == len(template["resources"]) - 1, marker
+    template["resources"] = kept
+    path.write_text(json.dumps(template, indent=2))
+
+
+def drop_tf_block(project: Path, header: str) -> None:
+    """Remove the one top-level block of main.tf that starts with `header`."""
+    import re
+
+    from mlops_scaffold.checks.iac import TF_DIR
+
+    path = project / TF_DIR / "main.tf"
+    text = path.read_text()
+    pattern = re.compile(rf"^{re.escape(header)} \{{\n.*?^\}}\n", re.MULTILINE | re.DOTALL)
+    assert len(pattern.findall(text)) == 1, header
+    path.write_text(pattern.sub("", text))
+
+
+def only_identity_finding(project: Path) -> str:
+    """The one finding of the identity checks, as its line."""
+    from mlops_scaffold.checks import identity, run_checks
+
+    findings = run_checks(project, identity.CHECKS)
+    assert len(findings) == 1, [str(finding) for finding in findings]
+    return str(findings[0])

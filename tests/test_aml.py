@@ -13,30 +13,54 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import require
+from conftest import every_target, per_target, require
 
 from mlops_scaffold.checks import aml
-from mlops_scaffold.naming import derived_names
 
-# The fewest renders that cover each target alone, all targets with canary, batch on and off,
-# and both R options (the canonical answers: aci, batch on, no R).
+# The fewest renders that cover each target alone (with batch on and off and both R options between
+# them, as each target's module declares: tests/test_target_<target>.py), every target with canary,
+# and no target without batch scoring.
+ALONE: dict[str, tuple[str, dict[str, Any]]] = per_target("DRY_RUN_COMBINATION")
+EVERY = "all targets+canary"
+NONE = "no targets, no batch"
 COMBINATIONS: dict[str, dict[str, Any]] = {
-    "aci+batch": {},
-    "aks+canary, no batch, R on AML": {
-        "deployment_targets": ["aks"],
-        "canary_release": True,
-        "batch_scoring": False,
-        "r_training": "aml",
-    },
-    "webapp, R on Databricks": {
-        "deployment_targets": ["webapp"],
-        "r_training": "databricks",
-        "db_cluster_id": "0123-456789-abcdefgh",
-    },
-    "online_endpoint": {"deployment_targets": ["online_endpoint"], "batch_scoring": False},
-    "all targets+canary": {"deployment_targets": ["aci", "aks", "webapp", "online_endpoint"], "canary_release": True},
-    "no targets, no batch": {"deployment_targets": [], "batch_scoring": False},
+    **dict(ALONE.values()),
+    EVERY: {"deployment_targets": every_target(), "canary_release": True},
+    NONE: {"deployment_targets": [], "batch_scoring": False},
 }
+# The canonical answers; the lightest combination (one target, nothing else); R on Databricks.
+CANONICAL = next(name for name, overrides in COMBINATIONS.items() if not overrides)
+LIGHTEST = next(
+    name
+    for name, overrides in COMBINATIONS.items()
+    if set(overrides) == {"deployment_targets", "batch_scoring"} and len(overrides["deployment_targets"]) == 1
+)
+R_ON_DATABRICKS = next(name for name, overrides in COMBINATIONS.items() if overrides.get("r_training") == "databricks")
+# Each target's own folder of the dry run (the endpoints' share endpoints/ and deployments/).
+FOLDERS = per_target("DRY_RUN_FOLDER")
+
+
+def _dry_run_rows() -> list[tuple[str, set[str], set[str]]]:
+    """(combination, files it must write, prefixes it must not): each target alone as its module
+    declares, leaving out the other targets' folders too; every target; no target."""
+    writes, leaves_out, entities = (
+        per_target("DRY_RUN_WRITES"),
+        per_target("DRY_RUN_LEAVES_OUT"),
+        per_target("DRY_RUN_ENTITY"),
+    )
+    rows = [
+        (name, writes[target], leaves_out[target] | {folder for other, folder in FOLDERS.items() if other != target})
+        for target, (name, _) in ALONE.items()
+    ]
+    rows.append((EVERY, set(entities.values()), set()))
+    rows.append(
+        (
+            NONE,
+            {"jobs/training_pipeline.yml", "compute/train-cluster.yml"},
+            {"endpoints", "deployments", "jobs/batch_scoring_pipeline.yml", "schedules", *FOLDERS.values()},
+        )
+    )
+    return rows
 
 
 @pytest.fixture(scope="module")
@@ -78,64 +102,7 @@ def written(output: Path) -> set[str]:
     return {path.relative_to(output).as_posix() for path in output.rglob("*") if path.is_file()}
 
 
-@pytest.mark.parametrize(
-    ("combination", "present", "absent"),
-    [
-        (
-            "aci+batch",
-            {
-                "aci/container_group.json",
-                "aci/image_build.json",
-                "jobs/batch_scoring_pipeline.yml",
-                "schedules/retraining.yml",
-                "jobs/retraining_pipeline.yml",
-                "schedules/aci-monitor.yml",  # ACI's module says MONITORED_FROM_LOGS
-            },
-            {"endpoints"},
-        ),
-        (
-            "aks+canary, no batch, R on AML",
-            {
-                "endpoints/mlops-aks.yml",
-                "deployments/mlops-aks-green.yml",
-                "canary/mlops-aks-blue.yml",
-                "jobs/r_training.yml",
-                "schedules/mlops-aks-monitor.yml",
-            },
-            {"jobs/batch_scoring_pipeline.yml", "aci", "webapp", "databricks"},
-        ),
-        (
-            "webapp, R on Databricks",
-            {
-                "webapp/web_app.json",
-                "webapp/image_build.json",
-                "databricks/r_training_run.json",
-                "schedules/webapp-monitor.yml",
-            },
-            {"jobs/r_training.yml", "endpoints", "canary"},
-        ),
-        (
-            "online_endpoint",
-            {"endpoints/mlopsdiabe-endpoint.yml", "schedules/mlopsdiabe-endpoint-monitor.yml"},
-            {"jobs/batch_scoring_pipeline.yml", "canary"},
-        ),
-        (
-            "all targets+canary",
-            {
-                "aci/container_group.json",
-                "webapp/web_app.json",
-                "endpoints/mlops-aks.yml",
-                "canary/mlopsdiabe-endpoint-traffic-50.yml",
-            },
-            set(),
-        ),
-        (
-            "no targets, no batch",
-            {"jobs/training_pipeline.yml", "compute/train-cluster.yml"},
-            {"endpoints", "deployments", "aci", "webapp", "jobs/batch_scoring_pipeline.yml", "schedules"},
-        ),
-    ],
-)
+@pytest.mark.parametrize(("combination", "present", "absent"), _dry_run_rows())
 def test_dry_run_writes_what_the_answers_select(combination: str, present: set, absent: set, dry_runs: dict) -> None:
     files = written(dry_runs[combination][0])
     assert present <= files, f"{combination}: missing {sorted(present - files)}"
@@ -144,36 +111,11 @@ def test_dry_run_writes_what_the_answers_select(combination: str, present: set, 
 
 
 def test_training_pipeline_runs_train_evaluate_register(dry_runs: dict) -> None:
-    pipeline = yaml.safe_load((dry_runs["aci+batch"][0] / "jobs" / "training_pipeline.yml").read_text())
+    pipeline = yaml.safe_load((dry_runs[CANONICAL][0] / "jobs" / "training_pipeline.yml").read_text())
     assert list(pipeline["jobs"]) == ["train", "evaluate", "register"]
     register = pipeline["jobs"]["register"]["inputs"]
     assert register["decision_input"]["path"] == "${{parent.jobs.evaluate.outputs.decision}}"
     assert pipeline["compute"] == "azureml:train-cluster"
-
-
-def test_aci_and_web_app_pull_with_the_identities_the_iac_creates(dry_runs: dict, projects: dict) -> None:
-    """The deploy templates name the identity, plan and registry environment_setup creates, and no
-    registry credential: the IaC disables the registry's admin user."""
-    project = projects["all targets+canary"]
-    names = derived_names(yaml.safe_load((project / ".copier-answers.yml").read_text())["base_name"])
-    output = dry_runs["all targets+canary"][0]
-    group_text = (output / "aci" / "container_group.json").read_text()
-    site_text = (output / "webapp" / "web_app.json").read_text()
-    for text in (group_text, site_text):
-        assert "listCredentials" not in text and "password" not in text.lower()
-    (group,) = json.loads(group_text)["resources"]
-    identity = f"[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', '{names['aci_identity_name']}')]"
-    assert group["identity"] == {"type": "UserAssigned", "userAssignedIdentities": {identity: {}}}
-    registry = f"{names['container_registry_name']}.azurecr.io"
-    assert group["properties"]["imageRegistryCredentials"] == [{"server": registry, "identity": identity}]
-    site, auth = json.loads(site_text)["resources"]
-    assert auth["properties"]["globalValidation"]["requireAuthentication"] is True  # no anonymous /score
-    assert names["app_service_plan_name"] in site["properties"]["serverFarmId"]
-    assert site["properties"]["siteConfig"]["acrUseManagedIdentityCreds"] is True
-    assert site["properties"]["siteConfig"]["linuxFxVersion"].startswith(f"DOCKER|{registry}/")
-    build = json.loads((output / "webapp" / "image_build.json").read_text())
-    # the model version only: a moving tag would let a re-run of the IaC change what is served
-    assert [name.rsplit(":", 1)[1] for name in build["body"]["imageNames"]] == ["1"]
 
 
 def test_the_check_reports_broken_files(projects: dict, tmp_path: Path) -> None:
@@ -183,7 +125,7 @@ def test_the_check_reports_broken_files(projects: dict, tmp_path: Path) -> None:
     (output / "compute" / "bad.yml").write_text(schema + "name: x\ntype: amlcompute\nmax_instances: many\n")
     (output / "compute" / "no_schema.yml").write_text("name: y\ntype: amlcompute\n")
     (output / "payload.json").write_text(json.dumps({"hello": "world"}))
-    messages = {finding.path: finding.message for finding in aml.written_files(projects["aci+batch"], output)}
+    messages = {finding.path: finding.message for finding in aml.written_files(projects[CANONICAL], output)}
     assert "load_compute failed" in messages["build/aml/compute/bad.yml"]
     assert "$schema" in messages["build/aml/compute/no_schema.yml"]
     assert "ARM template" in messages["build/aml/payload.json"]
@@ -191,7 +133,7 @@ def test_the_check_reports_broken_files(projects: dict, tmp_path: Path) -> None:
 
 def test_the_check_reports_a_retraining_that_skips_the_evaluate_gate(dry_runs: dict, tmp_path: Path) -> None:
     output = tmp_path / "aml"
-    shutil.copytree(dry_runs["online_endpoint"][0], output)
+    shutil.copytree(dry_runs[LIGHTEST][0], output)
     assert aml._retraining_gate(output) == []  # the rendering's own retraining passes the gate
     job = output / "jobs" / "retraining_pipeline.yml"
     pipeline = yaml.safe_load(job.read_text())
@@ -205,21 +147,21 @@ def test_the_check_reports_a_retraining_that_skips_the_evaluate_gate(dry_runs: d
 
 def test_the_check_reports_a_failing_dry_run_in_one_line(projects: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AML_CLUSTER_MAX_NODES", "four")
-    (finding,) = aml.dry_run_loads(projects["online_endpoint"])
+    (finding,) = aml.dry_run_loads(projects[LIGHTEST])
     assert finding.path == "ml_service/dry_run.py"
     assert "AML_CLUSTER_MAX_NODES must be a whole number" in finding.message
 
 
 def test_the_check_reports_a_missing_entry_point(projects: dict, tmp_path: Path) -> None:
-
-    project = tmp_path / "project"
-    shutil.copytree(projects["all targets+canary"], project)
-    (project / "ml_service" / "deploy" / "aks.py").unlink()
-    assert [finding.path for finding in aml.entry_points(project)] == ["ml_service/deploy/aks.py"]
+    for target in every_target():  # each target's deploy module in turn
+        project = tmp_path / target
+        shutil.copytree(projects[EVERY], project)
+        (project / "ml_service" / "deploy" / f"{target}.py").unlink()
+        assert [finding.path for finding in aml.entry_points(project)] == [f"ml_service/deploy/{target}.py"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("combination", ["all targets+canary", "webapp, R on Databricks"])
+@pytest.mark.parametrize("combination", [EVERY, R_ON_DATABRICKS])
 def test_generated_ml_service_tests_pass(combination: str, projects: dict) -> None:
     """The generated repo's own ml_service tests, in the project's Python (MLOPS_SCAFFOLD_PROJECT_PYTHON)."""
     project = projects[combination]

@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import every_target, production_image_target, staging_target, target_row
 
 from mlops_scaffold import traits
 from mlops_scaffold.checks.behaviour import INVARIANTS, check_behaviour, pipeline_graphs
 
 BOTH_ENDPOINTS = {"deployment_targets": ["online_endpoint", "aks"], "canary_release": True}
 PLATFORMS = ("azure_devops", "github_actions")
+# A staging target and a production one serving the same scoring image: the image checked in
+# staging is promoted; OTHER is neither of them (to plant an unchosen target).
+STAGING, PRODUCTION = staging_target(), production_image_target()
+OTHER = next(target for target in every_target() if target not in (STAGING, PRODUCTION))
+STAGING_AND_PRODUCTION = [STAGING, PRODUCTION]
 CD = {
     "azure_devops": ".pipelines/diabetes_regression-cd.yml",
     "github_actions": ".github/workflows/diabetes_regression-cd.yml",
@@ -51,7 +57,7 @@ def _one(findings: list[Any], needle: str) -> str:
     [
         {},
         BOTH_ENDPOINTS,
-        {**BOTH_ENDPOINTS, "deployment_targets": ["aci", "webapp", "online_endpoint", "aks"], "iac": "terraform"},
+        {**BOTH_ENDPOINTS, "deployment_targets": every_target(), "iac": "terraform"},
         {"deployment_targets": ["aks"], "canary_release": True},
         {"deployment_targets": [], "batch_scoring": False, "iac": "terraform"},
     ],
@@ -113,32 +119,33 @@ def test_rollback_that_a_failed_step_cannot_trigger_is_caught(render_copy: Calla
 def test_production_deploy_outside_the_gated_environment_is_caught(
     render_copy: Callable[..., Path], platform: str
 ) -> None:
-    project = render_copy(ci_platform=platform, deployment_targets=["aci", "webapp"])
+    project = render_copy(ci_platform=platform, deployment_targets=STAGING_AND_PRODUCTION)
     text = (project / CD[platform]).read_text()
-    webapp = text.index("Deploy to Azure App Service")
-    gate = text.index("environment: production", webapp - 600 if platform == "github_actions" else webapp)
+    deploy = text.index(f"Deploy to {target_row(PRODUCTION).title}")
+    gate = text.index("environment: production", deploy - 600 if platform == "github_actions" else deploy)
     (project / CD[platform]).write_text(text[:gate] + "environment: staging   " + text[gate + 23 :])
     finding = _one(check_behaviour(project), "outside an approval-gated environment")
-    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], 'ml_service.deploy.webapp')}: ")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], f'ml_service.deploy.{PRODUCTION}')}: ")
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_production_before_staging_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
-    project = render_copy(ci_platform=platform, deployment_targets=["aci", "webapp"])
-    if platform == "azure_devops":
-        _edit(project, CD[platform], "dependsOn: Deploy_ACI", "dependsOn: []")
+    project = render_copy(ci_platform=platform, deployment_targets=STAGING_AND_PRODUCTION)
+    if platform == "azure_devops":  # job names of the CD templates: Deploy_<TARGET>, deploy-<target>
+        _edit(project, CD[platform], f"dependsOn: Deploy_{STAGING.upper()}", "dependsOn: []")
     else:
-        _edit(project, CD[platform], "      - model\n      - deploy-aci\n", "      - model\n")
+        staging_job = f"deploy-{STAGING.replace('_', '-')}"
+        _edit(project, CD[platform], f"      - model\n      - {staging_job}\n", "      - model\n")
     finding = _one(check_behaviour(project), "without depending on the staging job")
-    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], 'ml_service.deploy.webapp')}: ")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], f'ml_service.deploy.{PRODUCTION}')}: ")
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_an_unchosen_target_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
-    project = render_copy(ci_platform=platform, deployment_targets=["aci", "webapp"])
-    _edit(project, CD[platform], "--target webapp", "--target aks")
-    finding = _one(check_behaviour(project), "touches aks, which this project did not choose")
-    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], '--target aks')}: ")
+    project = render_copy(ci_platform=platform, deployment_targets=STAGING_AND_PRODUCTION)
+    _edit(project, CD[platform], f"--target {PRODUCTION}", f"--target {OTHER}")
+    finding = _one(check_behaviour(project), f"touches {OTHER}, which this project did not choose")
+    assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], f'--target {OTHER}')}: ")
 
 
 @pytest.mark.parametrize("iac", ["arm", "terraform"])
@@ -156,19 +163,19 @@ def test_apply_without_a_reviewed_plan_is_caught(render_copy: Callable[..., Path
 
 
 def test_a_chosen_target_nobody_deploys_is_caught(render_copy: Callable[..., Path]) -> None:
-    project = render_copy(ci_platform="azure_devops", deployment_targets=["aci", "webapp"])
+    project = render_copy(ci_platform="azure_devops", deployment_targets=STAGING_AND_PRODUCTION)
     text = (project / CD["azure_devops"]).read_text()
-    for needle in ("python -m ml_service.deploy.webapp", "smoke_test --target webapp"):
+    for needle in (f"python -m ml_service.deploy.{PRODUCTION}", f"smoke_test --target {PRODUCTION}"):
         text = "".join(line for line in text.splitlines(keepends=True) if needle not in line)
     (project / CD["azure_devops"]).write_text(text)
     findings = check_behaviour(project)
     monitoring = _line_of(project, CD["azure_devops"], "python -m ml_service.monitoring")
     assert [str(finding) for finding in findings] == [
-        f"{CD['azure_devops']}: no pipeline deploys the chosen target webapp",
-        f"{CD['azure_devops']}: no pipeline smoke-tests the chosen target webapp",
+        f"{CD['azure_devops']}: no pipeline deploys the chosen target {PRODUCTION}",
+        f"{CD['azure_devops']}: no pipeline smoke-tests the chosen target {PRODUCTION}",
         # the monitor of the target, still scheduled, now follows no deployment of it
-        f"{CD['azure_devops']}:{monitoring}: job Schedules.Schedules_Job: schedules monitoring of webapp before "
-        "anything deploys webapp (an earlier step or a job it depends on)",
+        f"{CD['azure_devops']}:{monitoring}: job Schedules.Schedules_Job: schedules monitoring of {PRODUCTION} "
+        f"before anything deploys {PRODUCTION} (an earlier step or a job it depends on)",
     ]
 
 
@@ -218,7 +225,7 @@ def test_monitoring_scheduled_before_the_deployment_is_caught(render_copy: Calla
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_monitoring_outside_the_gated_environment_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
-    project = render_copy(ci_platform=platform, deployment_targets=["webapp"])
+    project = render_copy(ci_platform=platform, deployment_targets=[PRODUCTION])
     text = (project / CD[platform]).read_text()
     gate = text.rindex("environment: production")  # the schedules job is the last one
     (project / CD[platform]).write_text(text[:gate] + "environment: staging   " + text[gate + 23 :])
@@ -228,11 +235,16 @@ def test_monitoring_outside_the_gated_environment_is_caught(render_copy: Callabl
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_chosen_target_nobody_monitors_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
-    project = render_copy(ci_platform=platform, deployment_targets=["aci", "webapp"])
-    _edit(project, CD[platform], f"{MONITORING} --target aci --target webapp", f"{MONITORING} --target aci")
+    project = render_copy(ci_platform=platform, deployment_targets=STAGING_AND_PRODUCTION)
+    _edit(
+        project,
+        CD[platform],
+        f"{MONITORING} --target {STAGING} --target {PRODUCTION}",
+        f"{MONITORING} --target {STAGING}",
+    )
     findings = check_behaviour(project)
     assert [str(finding) for finding in findings] == [
-        f"{CD[platform]}: no pipeline creates the monitoring and retraining schedules of the chosen target webapp"
+        f"{CD[platform]}: no pipeline creates the monitoring and retraining schedules of the chosen target {PRODUCTION}"
     ]
 
 

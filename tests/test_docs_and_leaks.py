@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import tomllib
+from conftest import every_target, production_image_target, staging_target, target_row
 
 from mlops_scaffold.checks import docs, leaks
 from mlops_scaffold.traits import TRAITS, unchosen_words
+from mlops_scaffold.traits.values import SCORING_IMAGE
 
 
 def findings(project: Path, module) -> list[str]:
@@ -24,8 +26,9 @@ def test_every_value_declares_a_vocabulary() -> None:
     values = {(question.name, value) for question in AXES for value in question.choices or (True,)}
     assert values - {("r_training", "none")} == set(TRAITS)
     assert all(traits.vocabulary for traits in TRAITS.values())
-    shared = unchosen_words({"deployment_targets": ["webapp"], "r_training": "aml"})
-    assert "scoring-image" not in shared  # ACI's word, but App Service (chosen) lists it too
+    # a production target serving the scoring image: the staging target's image words are its too
+    shared = unchosen_words({"deployment_targets": [production_image_target()], "r_training": "aml"})
+    assert "scoring-image" not in shared
     assert "rscript" not in shared and "databricks" in shared
 
 
@@ -43,10 +46,11 @@ def test_planted_unchosen_target_word_is_named_with_file_and_line(render_copy: C
 
 
 def test_a_file_named_for_an_unchosen_value_is_named(render_copy: Callable[..., Path]) -> None:
-    project = render_copy(deployment_targets=["aci"])
-    (project / "ml_service" / "deploy" / "webapp.py").write_text('"""Deploy."""\n')
+    chosen, unchosen = staging_target(), production_image_target()
+    project = render_copy(deployment_targets=[chosen])
+    (project / "ml_service" / "deploy" / f"{unchosen}.py").write_text('"""Deploy."""\n')
     assert findings(project, leaks) == [
-        "ml_service/deploy/webapp.py: names 'webapp', of deployment_targets='webapp', which was not chosen"
+        f"ml_service/deploy/{unchosen}.py: names '{unchosen}', of deployment_targets='{unchosen}', which was not chosen"
     ]
 
 
@@ -79,24 +83,33 @@ def test_shared_venv_requirements_hold_every_rendering(render: Callable[..., Pat
 
 
 def test_ml_service_readme_names_only_the_chosen_targets(render: Callable[..., Path]) -> None:
-    # Issue 13: it documented ACI / Web App modules that do not exist with [online_endpoint, aks].
-    project = render(deployment_targets=["online_endpoint", "aks"], canary_release=True, r_training="none")
+    # Issue 13: with the endpoint targets chosen (no scoring image of ours), it documented the other
+    # targets' modules, which do not exist then.
+    chosen = [target for target in every_target() if SCORING_IMAGE not in target_row(target).flags]
+    project = render(deployment_targets=chosen, canary_release=True, r_training="none")
     assert findings(project, leaks) == []
     text = (project / "ml_service" / "README.md").read_text()
-    assert "ml_service.deploy.aks" in text and "ml_service.deploy.online_endpoint" in text
-    assert "ACI" not in text and "App Service" not in text and "Databricks" not in text
+    assert all(f"ml_service.deploy.{target}" in text for target in chosen)
+    unchosen = [target for target in every_target() if target not in chosen]
+    assert unchosen and all(target_row(target).short_title not in text for target in unchosen)
+    assert "Databricks" not in text
 
 
 def test_checkov_config_skips_only_rendered_resources(render: Callable[..., Path]) -> None:
-    # Issue 13: .checkov.yaml carried skips for AKS, App Service and Databricks resources not rendered.
+    # Issue 13: .checkov.yaml carried skips for the production targets' and Databricks resources
+    # not rendered.
     from mlops_scaffold.checks.iac import checkov_skips
 
-    only_aci = checkov_skips((render(deployment_targets=["aci"], r_training="none") / ".checkov.yaml").read_text())
+    staging = staging_target()
+    production = [target for target in every_target() if target != staging]
+    only_staging = checkov_skips(
+        (render(deployment_targets=[staging], r_training="none") / ".checkov.yaml").read_text()
+    )
     every = checkov_skips(
-        (render(deployment_targets=["aks", "webapp"], r_training="databricks") / ".checkov.yaml").read_text()
+        (render(deployment_targets=production, r_training="databricks") / ".checkov.yaml").read_text()
     )
     for check_id in ("CKV_AZURE_6", "CKV_AZURE_222", "CKV_AZURE_158", "CKV2_AZURE_48", "CKV_AZURE_88"):
-        assert check_id not in only_aci and check_id in every
+        assert check_id not in only_staging and check_id in every
 
 
 def test_planted_missing_make_target_is_named_with_file_and_line(render_copy: Callable[..., Path]) -> None:
@@ -163,25 +176,6 @@ def test_a_role_the_iac_never_assigns_is_named(render_copy: Callable[..., Path])
     line = len(doc.read_text().splitlines())
     expected = f"docs/local_loop.md:{line}: names the role AcrPull, which the IaC assigns to no one"
     assert findings(project, docs) == [expected]
-
-
-@pytest.mark.parametrize("iac", ["arm", "terraform"])
-def test_a_resource_name_the_iac_does_not_use_is_named(render_copy, iac) -> None:
-    project = render_copy(iac=iac, deployment_targets=["webapp"])
-    assert docs.names_agree(project) == []
-    variables = (
-        project / "environment_setup/tf-templates/terraform.tfvars"
-        if iac == "terraform"
-        else project / "environment_setup/arm-templates/cloud-environment.parameters.json"
-    )
-    variables.write_text(variables.read_text().replace("mlopsdiabe-scoring", "mlopsdiabe-web"))
-    doc = project / "docs" / "infrastructure.md"
-    line = next(n for n, row in enumerate(doc.read_text().splitlines(), 1) if "`mlopsdiabe-scoring`" in row)
-    found = [str(f) for f in docs.names_agree(project)]
-    assert found == [
-        f"docs/infrastructure.md:{line}: names the Web App for containers `mlopsdiabe-scoring`, "
-        "a name the IaC does not use"
-    ], (iac, found)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ import copier
 import pytest
 import tomllib
 import yaml
-from conftest import REPO_ROOT, answers_with, require
+from conftest import REPO_ROOT, answers_with, every_target, require, target_questions
 
 from mlops_scaffold import cli, naming
 from mlops_scaffold.checks import ALL_CHECKS
@@ -49,13 +49,12 @@ ADO = {
     "azure_rm_svc_connection": "yes",
     "workspace_svc_connection": "1.10",
 }
+# Every target, each of its resource names one of YAML's null/no/off/true/yes/on in turn.
+YAML_WORDS = ("null", "no", "off", "true", "yes", "on")
+TARGET_NAMES = [question.name for target in every_target() for question in target_questions(target)]
 TARGETS = {
-    "deployment_targets": ["aci", "aks", "webapp", "online_endpoint"],
-    "aci_deployment_name": "null",
-    "aks_compute_name": "no",
-    "aks_deployment_name": "off",
-    "webapp_deployment_name": "true",
-    "online_endpoint_name": "yes",
+    "deployment_targets": every_target(),
+    **{name: YAML_WORDS[index % len(YAML_WORDS)] for index, name in enumerate(TARGET_NAMES)},
 }
 # Between them, every file the template can write (both CI platforms, both IaC flavours, R both ways).
 ADVERSARIAL = {
@@ -194,11 +193,15 @@ VALID = {
     "variable_group_name": ("my vg", {"ci_platform": "azure_devops"}),
     "azure_rm_svc_connection": ("arm-conn", {"ci_platform": "azure_devops"}),
     "workspace_svc_connection": ("ws-conn", {"ci_platform": "azure_devops"}),
-    "aci_deployment_name": ("my-aci", {"deployment_targets": ["aci"]}),
-    "aks_compute_name": ("aks-1", {"deployment_targets": ["aks"]}),
-    "aks_deployment_name": ("mlops-aks-2", {"deployment_targets": ["aks"]}),
-    "webapp_deployment_name": ("my-app", {"deployment_targets": ["webapp"]}),
-    "online_endpoint_name": ("churn-ep", {"deployment_targets": ["online_endpoint"]}),
+    # each target's resource names: the default of a project that chose it
+    **{
+        question.name: (
+            question.default_for(answers_with(deployment_targets=[target])),
+            {"deployment_targets": [target]},
+        )
+        for target in every_target()
+        for question in target_questions(target)
+    },
     "db_cluster_id": ("0123-456789-abcdefgh", {"r_training": "databricks"}),
     "databricks_compute_name": ("dbx", {"r_training": "databricks"}),
     "experiment_name": ("exp.v2", {}),

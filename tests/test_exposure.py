@@ -8,11 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import every_target, per_target
 
 from mlops_scaffold.checks import ALL_CHECKS, exposure
 from mlops_scaffold.checks.base import Finding
 
-EVERY_TARGET = ["aci", "aks", "webapp", "online_endpoint"]
+EVERY_TARGET = every_target()
 RENDERINGS = [
     {"ci_platform": "github_actions", "iac": "terraform", "deployment_targets": EVERY_TARGET},
     {"ci_platform": "github_actions", "iac": "arm", "deployment_targets": EVERY_TARGET, "canary_release": True},
@@ -93,53 +94,19 @@ def test_a_missing_dependabot_config_is_caught(render_copy: Callable[..., Path])
     )
 
 
+def test_every_target_declares_its_planted_exposures() -> None:
+    assert set(per_target("EXPOSURE_DEFECTS")) == set(every_target())
+
+
+# Each target's planted exposures, declared by tests/test_target_<target>.py:
+# (id, answers, file, old, new, expected).
+EXPOSURE_DEFECTS = [defect for defects in per_target("EXPOSURE_DEFECTS").values() for defect in defects]
+
+
 @pytest.mark.parametrize(
     ("answers", "file", "old", "new", "expected"),
-    [
-        (
-            {"deployment_targets": ["online_endpoint"]},
-            "ml_service/deploy/online_endpoint.py",
-            'auth_mode="aad_token"',
-            'auth_mode="key"',
-            "auth_mode key: use aad_token, never keys",
-        ),
-        (
-            {"deployment_targets": ["aks"]},
-            "ml_service/deploy/aks.py",
-            'auth_mode="aml_token"',
-            'auth_mode="key"',
-            "auth_mode key: use aad_token or aml_token, never keys",
-        ),
-        (
-            {"deployment_targets": ["aci"]},
-            "ml_service/deploy/aci.py",
-            '{"type": "Private", "ports"',
-            '{"type": "Public", "ports"',
-            "the container group has a public address",
-        ),
-        (
-            {"deployment_targets": ["webapp"], "iac": "arm"},
-            "environment_setup/arm-templates/cloud-environment.json",
-            '"requireAuthentication": true',
-            '"requireAuthentication": false',
-            "the web app serves /score anonymously",
-        ),
-        (
-            {"deployment_targets": ["webapp"], "iac": "terraform"},
-            "environment_setup/tf-templates/main.tf",
-            'unauthenticated_action = "Return401"',
-            'unauthenticated_action = "AllowAnonymous"',
-            "the web app serves /score anonymously",
-        ),
-        (
-            {"deployment_targets": ["webapp"]},
-            "ml_service/deploy/webapp.py",
-            '"requireAuthentication": True',
-            '"requireAuthentication": False',
-            "the deploy template does not require authentication",
-        ),
-    ],
-    ids=["online-endpoint-key", "aks-key", "aci-public", "arm-webapp", "tf-webapp", "deploy-webapp"],
+    [defect[1:] for defect in EXPOSURE_DEFECTS],
+    ids=[defect[0] for defect in EXPOSURE_DEFECTS],
 )
 def test_an_anonymous_endpoint_is_caught(
     render_copy: Callable[..., Path], answers: dict, file: str, old: str, new: str, expected: str

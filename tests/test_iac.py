@@ -1,5 +1,6 @@
 """The generated infrastructure as code: for both flavours and every combination of the answers
-that change it (targets aci/aks/webapp × batch scoring × Databricks), checkov reports no failed
+that change it (every subset of the targets with infrastructure of their own × batch scoring ×
+Databricks), checkov reports no failed
 check with only justified skips, the structural checks pass, the IaC pipelines validate against
 their platform's schema, and the docs say how to create and remove the infrastructure."""
 
@@ -16,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, require, subset_renderer
+from conftest import REPO_ROOT, every_target, per_target, require, subset_renderer
+from conftest import edit_once as _edit
 
 from mlops_scaffold.checks import iac, run_checks
 from mlops_scaffold.naming import DERIVED_NAMES
@@ -24,7 +26,10 @@ from mlops_scaffold.naming import DERIVED_NAMES
 # The matrix renders are shared by the tests of this module; `make test` distributes tests by
 # module (--dist loadscope), so one worker renders them once.
 
-IAC_TARGETS = ("aci", "aks", "webapp")  # online_endpoint needs no infrastructure of its own
+# Each target's own resource in the IaC (ARM, Terraform), declared by tests/test_target_<target>.py;
+# a target without one (a managed endpoint lives in the workspace) adds nothing to sweep.
+TARGET_MARKS: dict[str, tuple[str, str]] = per_target("IAC_MARKS")
+IAC_TARGETS = tuple(TARGET_MARKS)
 
 
 def _combinations() -> list[dict[str, Any]]:
@@ -83,11 +88,7 @@ def test_resources_follow_the_answers(iac_render, combo: dict[str, Any]) -> None
     folder = iac.iac_folder(project)
     assert folder is not None
     text = "\n".join(path.read_text() for path in sorted(folder.iterdir()))
-    marks = {
-        "aks": ("Microsoft.ContainerService/managedClusters", "azurerm_kubernetes_cluster"),
-        "webapp": ("Microsoft.Web/sites", "azurerm_linux_web_app"),
-        "aci": ("Microsoft.ManagedIdentity/userAssignedIdentities", "azurerm_user_assigned_identity"),
-    }
+    marks = dict(TARGET_MARKS)
     wanted = {target: target in combo["deployment_targets"] for target in marks}
     wanted_batch = {"batch": combo["batch_scoring"], "databricks": combo["r_training"] == "databricks"}
     marks |= {
@@ -149,7 +150,7 @@ def test_checkov_catches_an_enabled_registry_admin(render_copy) -> None:
 
 
 def test_every_checkov_skip_is_justified(render) -> None:
-    every = render(deployment_targets=["aci", "aks", "webapp", "online_endpoint"], r_training="databricks")
+    every = render(deployment_targets=every_target(), r_training="databricks")
     text = (every / iac.CHECKOV_CONFIG).read_text()
     skips = iac.checkov_skips(text)
     assert len(skips) > 10
@@ -179,41 +180,6 @@ def test_registry_admin_switched_on_by_hand_is_caught(render_copy, flavour: str)
     findings = run_checks(project, iac.CHECKS)
     assert len(findings) == 1 and "admin user enabled" in findings[0].message, findings
     assert findings[0].path == path.relative_to(project).as_posix() and findings[0].line
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def test_arm_mistakes_are_caught(render_copy) -> None:
-    project = render_copy(iac="arm", deployment_targets=["aci", "webapp"])
-    template = project / iac.ARM_TEMPLATE
-    _edit(template, "parameters('appServicePlanName'))]\",\n", "parameters('planName'))]\",\n")
-    _edit(project / iac.ARM_PARAMETERS, '"webAppImage"', '"webAppImageTag"')
-    messages = {finding.message for finding in iac.arm_structure(project)}
-    assert "parameter planName is used but not declared" in messages
-    assert (
-        "resourceId names Microsoft.Web/serverfarms parameters('planName'), which the template does not declare"
-        in messages
-    )
-    assert {
-        "webAppImageTag is not a parameter of the template",
-        "required parameter webAppImage is missing",
-    } <= messages
-
-
-def test_terraform_mistakes_are_caught(render_copy) -> None:
-    project = render_copy(iac="terraform", deployment_targets=["aks"])
-    main = project / iac.TF_DIR / "main.tf"
-    _edit(main, "var.aks_node_count", "var.aks_nodes")
-    _edit(main, "azurerm_container_registry.main.id", "azurerm_container_registry.acr.id")
-    messages = {finding.message for finding in iac.terraform_structure(project)}
-    assert {"var.aks_nodes is used but not declared", "variable aks_node_count is never used"} <= messages
-    assert "azurerm_container_registry.acr is not a resource of the module" in messages
-    (project / iac.TF_DIR / "broken.tf").write_text('resource "x" {\n')
-    assert any("does not parse" in finding.message for finding in iac.terraform_structure(project))
 
 
 def test_pipelines_must_read_existing_outputs(render_copy) -> None:

@@ -9,23 +9,16 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import require
+from conftest import every_target
 
 from mlops_scaffold.checks import ALL_CHECKS
 from mlops_scaffold.checks.iac_schema import iac_schemas
-from mlops_scaffold.checks.iac_schema.locate import arm_schema_dir, azurerm_assembly
 from mlops_scaffold.cli import main
 
 ARM = "environment_setup/arm-templates/cloud-environment.json"
 ARM_PARAMETERS = "environment_setup/arm-templates/cloud-environment.parameters.json"
 MAIN_TF = "environment_setup/tf-templates/main.tf"
-EVERYTHING = {"deployment_targets": ["aci", "aks", "webapp"], "batch_scoring": True, "r_training": "databricks"}
-
-
-@pytest.fixture
-def references() -> None:
-    require(arm_schema_dir(), "Azure ARM schemas in ../shared/schemas/arm (or set MLOPS_SCAFFOLD_ARM_SCHEMAS)")
-    require(azurerm_assembly(), "the azurerm provider schema: make azurerm-schema")
+EVERYTHING = {"deployment_targets": every_target(), "batch_scoring": True, "r_training": "databricks"}
 
 
 def _replace(project: Path, relative: str, old: str, new: str) -> int:
@@ -139,13 +132,6 @@ def test_misspelled_nested_block(render_copy, references) -> None:
         f"{MAIN_TF}:{line}: azurerm_storage_account.main: "
         'unknown block "blob_properties.container_delete_retension_policy"'
     )
-
-
-def test_unknown_nested_argument(render_copy, references) -> None:
-    project = render_copy(iac="terraform", deployment_targets=["webapp"])
-    line = _replace(project, MAIN_TF, "    http2_enabled  ", "    http2_enable   ")
-    expected = f'{MAIN_TF}:{line}: azurerm_linux_web_app.webapp: unknown argument "site_config.http2_enable"'
-    assert _one(project) == expected
 
 
 def test_literal_of_the_wrong_type(render_copy, references) -> None:

@@ -5,13 +5,15 @@ dropped role assignment or identity is one finding naming principal, resource, r
 from __future__ import annotations
 
 import itertools
-import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import subset_renderer
+from conftest import drop_arm_resource as _drop_arm_resource
+from conftest import drop_tf_block as _drop_tf_block
+from conftest import line_of as _line
+from conftest import only_identity_finding as _only
+from conftest import per_target, subset_renderer
 
 from mlops_scaffold import access
 from mlops_scaffold.checks import identity, run_checks
@@ -25,6 +27,8 @@ SUBSETS = [
     for size in range(len(DEPLOYMENT_TARGETS) + 1)
     for subset in itertools.combinations(DEPLOYMENT_TARGETS, size)
 ]
+# The role assignments each target's IaC makes, declared by tests/test_target_<target>.py.
+GRANTS: dict[str, set[tuple[str, str, str]]] = per_target("IAC_GRANTS")
 COMBINATIONS = [
     {"iac": flavour, "deployment_targets": targets, "batch_scoring": batch}
     for flavour, targets, batch in itertools.product(("arm", "terraform"), SUBSETS, (False, True))
@@ -53,7 +57,7 @@ def test_every_combination_grants_every_need(identity_render) -> None:
 def test_the_model_reads_the_grants_it_checks(identity_render) -> None:
     """The parser sees the assignments (so an empty finding list is not an empty reading)."""
     for flavour in ("arm", "terraform"):
-        combo = {"iac": flavour, "deployment_targets": ["aci", "aks", "webapp"], "batch_scoring": True}
+        combo = {"iac": flavour, "deployment_targets": list(GRANTS), "batch_scoring": True}
         project = identity_render(combo)
         granted = identity.arm_grants(project) or identity.terraform_grants(project)
         # Terraform gives the training cluster an identity of its own (ARM leaves it the workspace's)
@@ -63,16 +67,15 @@ def test_the_model_reads_the_grants_it_checks(identity_render) -> None:
         }
         assert set(granted.assignments) == {
             ("workspace", "key_vault", "Key Vault Administrator"),
-            ("aks", "registry", "AcrPull"),
-            ("webapp", "registry", "AcrPull"),
-            ("aci_identity", "registry", "AcrPull"),
+            *(grant for grants in GRANTS.values() for grant in grants),
             ("scoring_cluster", "registry", "AcrPull"),
             ("scoring_cluster", "key_vault", "Key Vault Secrets User"),
             ("scoring_cluster", "scoring_storage", "Storage Blob Data Contributor"),
             ("ci_identity", "scoring_storage", "Storage Blob Data Contributor"),
             *(training if flavour == "terraform" else ()),
         }, flavour
-        assert {"scoring_cluster", "aks", "webapp", "workspace"} <= granted.with_identity
+        targets_with_identity = {name for names in per_target("IAC_IDENTITIES").values() for name in names}
+        assert {"scoring_cluster", "workspace", *targets_with_identity} <= granted.with_identity
 
 
 def test_the_code_declares_what_the_batch_pipeline_reads(identity_render) -> None:
@@ -98,35 +101,6 @@ def test_control_plane_roles_never_grant_data_access() -> None:
 # --- planted defects: one dropped grant or identity, one finding with file and line ---------------
 
 
-def _drop_arm_resource(project: Path, marker: str) -> None:
-    """Remove the one ARM resource whose JSON contains `marker`."""
-    path = project / ARM_TEMPLATE
-    template = json.loads(path.read_text())
-    kept = [resource for resource in template["resources"] if marker not in json.dumps(resource)]
-    assert len(kept) == len(template["resources"]) - 1, marker
-    template["resources"] = kept
-    path.write_text(json.dumps(template, indent=2))
-
-
-def _drop_tf_block(project: Path, header: str) -> None:
-    path = project / TF_DIR / "main.tf"
-    text = path.read_text()
-    pattern = re.compile(rf"^{re.escape(header)} \{{\n.*?^\}}\n", re.MULTILINE | re.DOTALL)
-    assert len(pattern.findall(text)) == 1, header
-    path.write_text(pattern.sub("", text))
-
-
-def _line(project: Path, relative: str, needle: str) -> int:
-    text = (project / relative).read_text()
-    return text[: text.index(needle)].count("\n") + 1
-
-
-def _only(project: Path) -> str:
-    findings = run_checks(project, identity.CHECKS)
-    assert len(findings) == 1, [str(finding) for finding in findings]
-    return str(findings[0])
-
-
 def test_arm_dropped_scoring_cluster_role_assignment_is_named(render_copy) -> None:
     project = render_copy(iac="arm", batch_scoring=True)
     _drop_arm_resource(project, "parameters('scoringClusterName')), variables('storageBlobDataContributorRoleId'))")
@@ -146,16 +120,6 @@ def test_arm_dropped_deployer_grant_is_named(render_copy) -> None:
     )
 
 
-def test_arm_dropped_acr_pull_is_named(render_copy) -> None:
-    project = render_copy(iac="arm", deployment_targets=["aci", "webapp"])
-    _drop_arm_resource(project, "parameters('webAppName')), variables('acrPullRoleId'))")
-    line = _line(project, ARM_TEMPLATE, '"name": "[parameters(\'webAppName\')]"')
-    assert _only(project) == (
-        f"{ARM_TEMPLATE}:{line}: web app -> container registry: needs AcrPull to pull the scoring image "
-        "(acrUseManagedIdentityCreds); no role assignment grants it"
-    )
-
-
 def test_terraform_dropped_role_assignment_is_named(render_copy) -> None:
     project = render_copy(iac="terraform", batch_scoring=True)
     _drop_tf_block(project, 'resource "azurerm_role_assignment" "scoring_cluster_storage"')
@@ -163,17 +127,6 @@ def test_terraform_dropped_role_assignment_is_named(render_copy) -> None:
     line = _line(project, relative, 'resource "azurerm_machine_learning_compute_cluster" "scoring"')
     assert _only(project).startswith(
         f"{relative}:{line}: scoring cluster -> scoring storage account: needs Storage Blob Data Contributor"
-    )
-
-
-def test_terraform_dropped_acr_pull_is_named(render_copy) -> None:
-    project = render_copy(iac="terraform", deployment_targets=["aci", "aks"])
-    _drop_tf_block(project, 'resource "azurerm_role_assignment" "aci_acr_pull"')
-    relative = f"{TF_DIR}/main.tf"
-    line = _line(project, relative, 'resource "azurerm_user_assigned_identity" "aci"')
-    assert _only(project) == (
-        f"{relative}:{line}: ACI identity -> container registry: needs AcrPull to pull the scoring image into the "
-        "container group; no role assignment grants it"
     )
 
 

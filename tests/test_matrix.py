@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, require
+from conftest import REPO_ROOT, production_image_target, require
 
 from mlops_scaffold.cli import main
 from mlops_scaffold.matrix.combinations import full_answers, valid_combinations
@@ -175,7 +175,7 @@ def test_a_template_broken_for_one_combination_fails_only_that_one(tmp_path):
     target = next(
         c
         for c in COMBINATIONS
-        if c.answers["r_training"] == "databricks" and "webapp" in c.answers["deployment_targets"]
+        if c.answers["r_training"] == "databricks" and production_image_target() in c.answers["deployment_targets"]
     )
     (source / "template" / f"{{% if {_only(target)} %}}broken.py{{% endif %}}").write_text("def broken(:\n")
     others = [c for c in COMBINATIONS if c.answers["r_training"] == "databricks" and c.id != target.id][:2]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import every_target, per_target
 
 from mlops_scaffold.checks import pipelines
 from mlops_scaffold.checks.base import Finding
@@ -308,10 +309,8 @@ OPTION_WORDS: dict[tuple[str, Any], tuple[str, ...]] = {
     ("ci_platform", "github_actions"): ("GitHub Actions", ".github/workflows", "gh variable", "federated"),
     ("iac", "arm"): ("ARM", "arm-templates", "-arm.yml"),
     ("iac", "terraform"): ("Terraform", "tf-templates", "-tf.yml"),
-    ("target", "aci"): ("Container Instances", "ACI_DEPLOYMENT_NAME"),
-    ("target", "aks"): ("Kubernetes", "AKS_"),
-    ("target", "webapp"): ("App Service", "WEBAPP_DEPLOYMENT_NAME"),
-    ("target", "online_endpoint"): ("online endpoint", "ONLINE_ENDPOINT_NAME"),
+    # each target's words, declared by tests/test_target_<target>.py
+    **{("target", target): words for target, words in per_target("DOC_WORDS").items()},
     ("canary_release", True): ("canary", "Canary"),
     ("batch_scoring", True): ("batch", "Batch"),
     ("r_training", "aml"): ("R model", "R training", "run_r_training"),
@@ -324,6 +323,10 @@ def _chosen(combination: dict[str, Any]) -> set[tuple[str, Any]]:
         (axis, combination[axis]) for axis in ("ci_platform", "iac", "canary_release", "batch_scoring", "r_training")
     }
     return chosen | {("target", target) for target in combination["deployment_targets"]}
+
+
+def test_every_target_declares_its_doc_words() -> None:
+    assert set(per_target("DOC_WORDS")) == set(every_target())
 
 
 @pytest.mark.parametrize("combination", PAIRWISE, ids=combination_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import copier
 import pytest
-from conftest import CANONICAL_ANSWERS, REPO_ROOT, answers_with
+from conftest import CANONICAL_ANSWERS, REPO_ROOT, answers_with, every_target, per_target, target_questions
 
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 
@@ -25,11 +25,12 @@ RULE_EXAMPLES = [
     ("variable_group_name", "my vg", "vg/1", {"ci_platform": "azure_devops"}),
     ("azure_rm_svc_connection", "arm-conn", "conn:1", {"ci_platform": "azure_devops"}),
     ("workspace_svc_connection", "ws-conn", "ws#conn", {"ci_platform": "azure_devops"}),
-    ("aci_deployment_name", "my-aci-1", "My_ACI", {"deployment_targets": ["aci"]}),
-    ("aks_compute_name", "aks-1", "1aks", {"deployment_targets": ["aks"]}),
-    ("aks_deployment_name", "mlops-aks-2", "MLOps_AKS!", {"deployment_targets": ["aks"]}),
-    ("webapp_deployment_name", "my-scoring-app", "-app", {"deployment_targets": ["webapp"]}),
-    ("online_endpoint_name", "churn-ep", "1-endpoint", {"deployment_targets": ["online_endpoint"]}),
+    # each target's resource names, declared by tests/test_target_<target>.py
+    *(
+        (name, good, bad, {"deployment_targets": [target]})
+        for target, rules in per_target("ANSWER_RULES").items()
+        for name, good, bad in rules
+    ),
     ("db_cluster_id", "0123-456789-abcdefgh", "cluster one", {"r_training": "databricks"}),
     ("databricks_compute_name", "dbx", "d", {"r_training": "databricks"}),
     ("experiment_name", "exp.v2", "_exp", {}),
@@ -63,6 +64,13 @@ def _copier_answers(name: str, value, overrides) -> dict:
     answers = answers_with(**overrides)
     answers[name] = value
     return answers
+
+
+def test_every_target_declares_its_resource_names_rules() -> None:
+    """A target's own text questions are exercised here through its module's ANSWER_RULES."""
+    examples = {name for name, _, _, _ in RULE_EXAMPLES}
+    for target in every_target():
+        assert {question.name for question in target_questions(target)} <= examples, target
 
 
 @pytest.mark.parametrize("name, good, bad, overrides", RULE_EXAMPLES)
