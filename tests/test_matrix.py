@@ -21,6 +21,8 @@ from mlops_scaffold.matrix.progress import Progress
 from mlops_scaffold.matrix.render_tier import run_render_tier, snapshot_template
 from mlops_scaffold.matrix.report import report
 from mlops_scaffold.matrix.run_tier.runner import plan_tasks, run_run_tier
+from mlops_scaffold.matrix.run_tier.sharing import core_runs_by_environment, unshared
+from mlops_scaffold.matrix.run_tier.units import CORE_UNITS
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 from mlops_scaffold.venvs import InterpreterNotFound, find_python
 
@@ -118,12 +120,25 @@ def test_run_tier(combination, run_tier):
     ran = runs[combination.id]
     assert ran.error is None, f"{combination.id}: {ran.error}"
     fixed = {"ml tests", "ml_service core tests", "local loop"}
-    assert fixed <= set(ran.runs) and all(name.startswith("ml_service ") for name in set(ran.runs) - fixed)
+    assert fixed <= set(ran.runs) and all(name.startswith(("ml_service ", "ml ")) for name in set(ran.runs) - fixed)
     failed = [results[key] for key in ran.runs.values() if not results[key].passed]
     assert not failed, f"combination {combination.id} fails; reproduce: {ran.reproduce}\n" + "\n".join(
         f"{result.unit} (ran in {result.combination}): {'; '.join(result.failures) or 'failed'}\n{result.log_tail}"
         for result in failed
     )
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("unit", CORE_UNITS)
+def test_the_core_tests_run_once_per_environment(render_tier, run_tier, unit):
+    """The core units read no option's files, so every combination with the same Python and locked
+    requirements shares one run of each (ADRs 17, 20); else the run tier multiplies them."""
+    runs, _ = run_tier
+    versions = {c.id: c.answers["python_version"] for c in COMBINATIONS}
+    indexes = {combination_id: outcome.index for combination_id, outcome in render_tier.items()}
+    by_environment = core_runs_by_environment(versions, indexes, {cid: r.runs for cid, r in runs.items()}, unit)
+    assert len(by_environment) >= len(set(versions.values()))
+    assert not unshared(by_environment)
 
 
 def _only(target) -> str:

@@ -74,7 +74,8 @@ def test_units_split_the_tests_and_add_the_local_loop():
         **_index(
             {
                 "tests/test_train.py": "t",
-                "tests/test_ml_service_x.py": "x",
+                "tests/test_batch_score.py": "b",
+                "tests/test_ml_service_aci.py": "x",
                 "tests/test_ml_service_settings.py": "s",
                 "tests/conftest.py": "c",
             }
@@ -83,10 +84,13 @@ def test_units_split_the_tests_and_add_the_local_loop():
     }
     units = {unit.name: unit for unit in units_for(index)}
     assert units["ml tests"].command[-1:] == ("tests/test_train.py",)
-    assert units["ml tests"].not_collected == {"tests/test_ml_service_x.py", "tests/test_ml_service_settings.py"}
+    others = {"tests/test_batch_score.py", "tests/test_ml_service_aci.py", "tests/test_ml_service_settings.py"}
+    assert units["ml tests"].not_collected == others
     assert units["ml_service core tests"].command[-1:] == ("tests/test_ml_service_settings.py",)
-    assert units["ml_service core tests"].not_collected == {"tests/test_train.py", "tests/test_ml_service_x.py"}
-    assert units["ml_service x"].command[-1:] == ("tests/test_ml_service_x.py",)
+    assert "tests/test_train.py" in units["ml_service core tests"].not_collected
+    # An option's test modules (the ones some rendering leaves out) are units of their own.
+    assert units["ml_service aci"].command[-1:] == ("tests/test_ml_service_aci.py",)
+    assert units["ml batch_score"].command[-1:] == ("tests/test_batch_score.py",)
     assert units["local loop"].command[:5] == ("make", "train", "production-model", "smoke-test", "batch-score")
 
 
@@ -147,3 +151,20 @@ def test_the_recorder_is_idle_without_its_environment(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert not list(Path(tmp_path).iterdir())
+
+
+def test_core_runs_that_are_not_shared_within_an_environment_are_reported():
+    from mlops_scaffold.matrix.run_tier.sharing import core_runs_by_environment, unshared
+
+    lock, other_lock = {"requirements.txt": "a" * 64}, {"requirements.txt": "b" * 64}
+    versions = {"one": "3.11", "two": "3.11", "three": "3.12", "four": "3.11"}
+    indexes = {"one": lock, "two": lock, "three": lock, "four": other_lock}
+    shared = {
+        cid: {"ml_service core tests": f"key-{versions[cid]}-{indexes[cid]['requirements.txt'][0]}"} for cid in versions
+    }
+    assert unshared(core_runs_by_environment(versions, indexes, shared, "ml_service core tests")) == []
+
+    planted = {**shared, "two": {"ml_service core tests": "key-of-an-option-dependent-run"}}
+    (line,) = unshared(core_runs_by_environment(versions, indexes, planted, "ml_service core tests"))
+    assert line.startswith("Python 3.11, requirements.txt aaaaaaaaaaaa: 2 runs instead of 1")
+    assert "one vs two" in line

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
+from mlops_scaffold import yamlio
 
 ANSWERS_FILE = ".copier-answers.yml"
 # Folders a project run creates (venvs, caches, outputs); never part of what the template renders.
@@ -41,7 +41,7 @@ def read_text(path: Path) -> str | None:
 
 def read_answers(project: Path) -> dict[str, Any]:
     """The answers recorded in the project's answers file, private `_` keys included."""
-    data = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
+    data = yamlio.load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError(f"{ANSWERS_FILE} is not a mapping")
     return data

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ml_service.deploy.registry_guard import admin_credential_uses, main
+from ml_service.testing import check_dockerfile_pins_the_base_image
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_registry_guard_finds_admin_credentials(tmp_path: Path) -> None:
@@ -17,3 +20,7 @@ def test_the_registry_guard_finds_admin_credentials(tmp_path: Path) -> None:
     assert main([str(tmp_path)]) == 1
     (tmp_path / ".pipelines" / "cd.yml").write_text("steps: []\n")
     assert main([str(tmp_path)]) == 0
+
+
+def test_the_scoring_image_builds_from_the_pinned_base_image() -> None:
+    check_dockerfile_pins_the_base_image(ROOT / "environments" / "scoring-image" / "Dockerfile")

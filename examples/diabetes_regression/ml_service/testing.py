@@ -278,6 +278,20 @@ def step_mismatch(step: str, command: str) -> str | None:
     return f"{step}: {module} requires {sorted(missing)}, which this step does not pass" if missing else None
 
 
+def check_dockerfile_pins_the_base_image(dockerfile: Path) -> None:
+    """A Dockerfile under environments/ builds FROM the base image ml_service.environments pins, at the
+    same dated tag (each option's tests check its own Dockerfile, so the core tests list no folder)."""
+    import re
+
+    from ml_service.environments import BASE_IMAGE_REPOSITORY, BASE_IMAGE_TAG
+
+    text = dockerfile.read_text(encoding="utf-8")
+    (tag,) = re.findall(r"^ARG BASE_IMAGE_TAG=(\S+)$", text, re.MULTILINE)
+    assert tag == BASE_IMAGE_TAG, f"{dockerfile}: bump BASE_IMAGE_TAG in ml_service/environments.py too"
+    (image,) = re.findall(r"^FROM (\S+)", text, re.MULTILINE)
+    assert image == f"{BASE_IMAGE_REPOSITORY}:${{BASE_IMAGE_TAG}}", dockerfile
+
+
 def imports_quietly(names: list[str], tmp_path: Path, monkeypatch: Any) -> None:
     """Import `names` afresh (with every ml_service module they import) with no settings, sockets,
     processes or credentials: importing must do none of that work. Later tests get their modules back."""

@@ -18,9 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mlops_scaffold import targets
+from mlops_scaffold import targets, yamlio
 from mlops_scaffold.checks.base import Finding, content_key, keyed_by
 from mlops_scaffold.traits.paths import Flag
 from mlops_scaffold.traits.values import SCORING_IMAGE
@@ -105,7 +103,7 @@ def own_python(project: Path) -> str:
 
 def _answers(project: Path) -> dict[str, Any]:
     path = project / ".copier-answers.yml"
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+    return (yamlio.load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
 
 
 # Runs in the project's Python. For each job [project, output, dotenv]: the project's dry run into
@@ -323,11 +321,11 @@ def _retraining_gate(output: Path) -> list[Finding]:
     gate: its register step takes the evaluate step's decision, so a retrained model is registered only if better."""
     findings = []
     for path in sorted(output.glob("schedules/*.yml")):
-        create_job = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("create_job")
+        create_job = (yamlio.load(path.read_text(encoding="utf-8")) or {}).get("create_job")
         if not isinstance(create_job, dict) or create_job.get("type") != "pipeline":
             continue
         job_file = path.parent / str(create_job.get("job", ""))
-        pipeline = yaml.safe_load(job_file.read_text(encoding="utf-8")) if job_file.is_file() else None
+        pipeline = yamlio.load(job_file.read_text(encoding="utf-8")) if job_file.is_file() else None
         jobs = (pipeline or {}).get("jobs") or {}
         if "register" not in jobs and "evaluate" not in jobs:  # registers nothing: a log monitor, no gate
             continue

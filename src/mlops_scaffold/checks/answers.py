@@ -11,6 +11,7 @@ from pathlib import Path
 import tomllib
 import yaml
 
+from mlops_scaffold import yamlio
 from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answers, read_answers
@@ -42,8 +43,8 @@ def _relative(project: Path, path: Path) -> str:
 def _yaml_findings(project: Path, path: Path, quoted: dict[str, str]) -> list[Finding]:
     relative, text = _relative(project, path), path.read_text(encoding="utf-8")
     try:
-        list(yaml.safe_load_all(text))
-        tokens = list(yaml.scan(text))
+        list(yamlio.load_all(text))
+        tokens = list(yamlio.scan(text))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         return [Finding(relative, mark.line + 1 if mark else None, f"is not valid YAML: {error.problem}")]  # type: ignore[attr-defined]
@@ -134,7 +135,7 @@ def _plain_is_itself(value: str) -> bool:
     `null` or `1.10` are not: the template's own `on:`/`true` would look like them, so this check
     skips them and the escaping audit test (tests/test_escaping.py) covers them by parsing."""
     try:
-        return yaml.safe_load(value) == value
+        return yamlio.load(value) == value
     except yaml.YAMLError:
         return False
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from mlops_scaffold import traits
+from mlops_scaffold import traits, yamlio
 from mlops_scaffold.checks.base import Finding, reads
 
 PIPELINE_FILES = (
@@ -55,7 +55,7 @@ def _build(node: yaml.Node) -> Any:
 
 def load(path: Path) -> Any:
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        node = yamlio.compose(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
         return None  # checks/pipelines.py reports unparsable YAML
     return _build(node) if node is not None else None
@@ -378,7 +378,7 @@ COVERAGE: tuple[tuple[str, str], ...] = (
 
 def _answers(project: Path) -> dict[str, Any]:
     path = project / ".copier-answers.yml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    data = yamlio.load(path.read_text(encoding="utf-8")) if path.is_file() else None
     return data if isinstance(data, dict) else {}
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_scaffold import targets
+from mlops_scaffold import targets, yamlio
 from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.checks.tools import checkov_version
 from mlops_scaffold.model import SecureDefault
@@ -633,7 +633,7 @@ def checkov_config(project: Path) -> list[Finding]:
         return [Finding(CHECKOV_CONFIG, None, "missing: checkov needs it to scan the IaC")]
     text = path.read_text(encoding="utf-8")
     try:
-        config = yaml.safe_load(text) or {}
+        config = yamlio.load(text) or {}
     except yaml.YAMLError as error:
         return [Finding(CHECKOV_CONFIG, None, f"not valid YAML: {error}")]
     listed = [str(item) for item in config.get("skip-check", []) or []]

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mlops_scaffold import yamlio
 from mlops_scaffold.access import (
     DEPLOYER,
     KUBELET,
@@ -270,7 +269,7 @@ def code_needs(project: Path) -> list[CodeNeed]:
 
 def _answers(project: Path) -> dict[str, Any]:
     path = project / ".copier-answers.yml"
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+    return (yamlio.load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
 
 
 @reads("environment_setup/*-templates/*", "ml_service/**/*.py", ".copier-answers.yml")

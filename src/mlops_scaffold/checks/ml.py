@@ -13,6 +13,7 @@ from pathlib import Path
 import tomllib
 import yaml
 
+from mlops_scaffold import yamlio
 from mlops_scaffold.checks.base import Finding, reads
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -21,7 +22,7 @@ _PIN = re.compile(r"^[A-Za-z0-9_.\[\],-]+==[^=\s;]+(\s*;.*)?$")
 
 def _answers(project: Path) -> dict:
     path = project / ANSWERS_FILE
-    return yaml.safe_load(path.read_text()) or {} if path.is_file() else {}
+    return yamlio.load(path.read_text()) or {} if path.is_file() else {}
 
 
 @reads(ANSWERS_FILE, "*/training/**", "*/evaluate/**", "*/register/**", "*/scoring/**", "*/parameters.json", "data/**")
@@ -108,7 +109,7 @@ def environments_pinned(project: Path) -> list[Finding]:
             findings.append(Finding(relative, None, "missing"))
             continue
         try:
-            dependencies = (yaml.safe_load(path.read_text()) or {}).get("dependencies", [])
+            dependencies = (yamlio.load(path.read_text()) or {}).get("dependencies", [])
         except yaml.YAMLError as error:
             findings.append(Finding(relative, None, f"not valid YAML: {error}"))
             continue

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from mlops_scaffold import yamlio
 from mlops_scaffold.checks.base import Finding, reads, uses
 
 ADO_PATTERNS = (".pipelines/*.yml", ".pipelines/*.yaml", "environment_setup/*.yml", "environment_setup/*.yaml")
@@ -118,7 +119,7 @@ def _code_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yamlio.load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
         return None  # the schema check reports the parse error with its line
 
@@ -143,7 +144,7 @@ def _line_of(path: Path, needle: str) -> int | None:
 def sample_name(project: Path) -> str | None:
     answers = project / ".copier-answers.yml"
     if answers.is_file():
-        data = yaml.safe_load(answers.read_text(encoding="utf-8")) or {}
+        data = yamlio.load(answers.read_text(encoding="utf-8")) or {}
         return data.get("sample_name")
     return None
 
@@ -155,7 +156,7 @@ def _yaml_line(text: str, json_path: str) -> int | None:
     """The line of the node at a check-jsonschema path like `$.stages[1].jobs[0]` (the deepest
     node that exists in the source, since compile-time expressions are flattened before validation)."""
     try:
-        node = yaml.compose(text)
+        node = yamlio.compose(text)
     except yaml.YAMLError:
         return None
     if node is None:

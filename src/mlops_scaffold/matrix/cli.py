@@ -107,6 +107,8 @@ def _run_tier(args: argparse.Namespace, combinations, outcomes, workdir: Path) -
     """Every combination's generated tests and local loop, each distinct run once."""
     from mlops_scaffold.matrix.progress import Progress
     from mlops_scaffold.matrix.run_tier.runner import plan_tasks, run_run_tier
+    from mlops_scaffold.matrix.run_tier.sharing import core_runs_by_environment, unshared
+    from mlops_scaffold.matrix.run_tier.units import CORE_UNITS
 
     started = time.perf_counter()
     indexes = {outcome.id: outcome.index for outcome in outcomes}
@@ -138,6 +140,17 @@ def _run_tier(args: argparse.Namespace, combinations, outcomes, workdir: Path) -
                     "findings": findings,
                 }
             )
+    versions = {combination.id: combination.answers["python_version"] for combination in combinations}
+    combination_keys = {combination_id: c.runs for combination_id, c in runs.items()}
+    # A core test that depends on options makes the matrix slow, not wrong: a warning here, a
+    # failure in the test suite (tests/test_matrix.py).
+    not_shared = [
+        f"{unit} in {line}"
+        for unit in CORE_UNITS
+        for line in unshared(core_runs_by_environment(versions, indexes, combination_keys, unit))
+    ]
+    for line in not_shared:
+        print(f"warning: not shared as a core unit should be: {line}", file=sys.stderr)
     ran_here = [result for result in results.values() if not result.cached]
     units = sorted({result.unit for result in ran_here})
     return {
@@ -148,7 +161,8 @@ def _run_tier(args: argparse.Namespace, combinations, outcomes, workdir: Path) -
         "runs_cached": len(results) - len(ran_here),
         "run_seconds_by_unit": {unit: round(sum(r.seconds for r in ran_here if r.unit == unit), 1) for unit in units},
         "keys": {key: {k: v for k, v in result.__dict__.items() if k != "log_tail"} for key, result in results.items()},
-        "combination_keys": {combination_id: c.runs for combination_id, c in runs.items()},
+        "combination_keys": combination_keys,
+        "core_not_shared": not_shared,
         "run_failures": run_failures,
     }
 

@@ -1,13 +1,13 @@
 """The runs of one combination: its generated tests, in groups, and its local loop.
 
-The groups split what changes with the options from what does not: the ML package's own tests and
-the ml_service core tests (settings, training pipeline, the core dry run; they read ml_service's
-core code and `ml_service/variables/core.json`, never an option's data) collapse to a few runs over
-the whole matrix, and each option's test module (`tests/test_ml_service_<option>.py`, reading that
-option's code and `ml_service/variables/<option>.json` only) is a unit of its own, run once per
-distinct rendering of that option rather than once per combination. The split only decides what can be shared: a run is
-still keyed by what it was recorded reading, so a core test that starts reading an option's file
-stays correct, only less shared.
+The groups split what changes with the options from what does not. A test module that some
+rendering leaves out belongs to an option (traits/paths.py, OPTIONAL_PATHS): it is a unit of its
+own (`ml_service <option>`, `ml <option module>`), run once per distinct rendering of that option rather than
+once per combination. The rest are the two core units, the ML package's tests and the ml_service
+core tests, which read no option's files and so run once per environment (run_tier/sharing.py
+checks that). The split only decides what can be shared: a run is still keyed by what it was
+recorded reading, so a core test that starts reading an option's file stays correct, only less
+shared.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from mlops_scaffold.matrix.run_tier.index import LOCAL_LOOP, VENV_PLACEHOLDER
+from mlops_scaffold.traits.paths import OPTIONAL_PATHS
 
 PYTEST = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=-ra")
 
@@ -30,30 +31,24 @@ class Unit:
         return " ".join(self.command)
 
 
-# The ml_service tests that use no option (the same text in every combination).
-ML_SERVICE_CORE_TESTS = frozenset(
-    {
-        "tests/test_ml_service_base_image.py",
-        "tests/test_ml_service_dry_run.py",
-        "tests/test_ml_service_imports.py",
-        "tests/test_ml_service_settings.py",
-        "tests/test_ml_service_step_contract.py",
-        "tests/test_ml_service_training.py",
-    }
-)
 ML_TESTS, ML_SERVICE_CORE = "ml tests", "ml_service core tests"
+CORE_UNITS = (ML_TESTS, ML_SERVICE_CORE)  # the same in every rendering: one run per environment
 
 
-def _group(path: str) -> str:
-    """The unit of a test module: the ML tests, the ml_service core tests, or one option's module
-    alone (it reads that option's code and data only, so it runs once per distinct option rendering
-    rather than once per combination)."""
-    name = PurePosixPath(path).name
-    if not name.startswith("test_ml_service_"):
-        return ML_TESTS
-    if path in ML_SERVICE_CORE_TESTS:
-        return ML_SERVICE_CORE
-    return "ml_service " + name.removeprefix("test_ml_service_").removesuffix(".py")
+def _optional_test_modules() -> frozenset[str]:
+    """The test modules some rendering leaves out: each belongs to an option (traits/paths.py)."""
+    return frozenset(entry.path for entry in OPTIONAL_PATHS if entry.path.startswith("tests/test_"))
+
+
+def _group(path: str, optional: frozenset[str]) -> str:
+    """The unit of a test module: an option's module alone (it reads that option's code and data,
+    so it runs once per distinct rendering of that option rather than once per combination), or
+    one of the two core units, the ML package's tests and the ml_service tests."""
+    name = PurePosixPath(path).name.removesuffix(".py")
+    service = name.startswith("test_ml_service_")
+    if path in optional:
+        return f"ml_service {name.removeprefix('test_ml_service_')}" if service else f"ml {name.removeprefix('test_')}"
+    return ML_SERVICE_CORE if service else ML_TESTS
 
 
 def _tests(index: dict[str, str]) -> list[str]:
@@ -69,9 +64,10 @@ def _tests(index: dict[str, str]) -> list[str]:
 def units_for(index: dict[str, str]) -> list[Unit]:
     units = []
     every_test = frozenset(_tests(index))
+    optional = _optional_test_modules()
     groups: dict[str, list[str]] = {}
     for path in sorted(every_test):
-        groups.setdefault(_group(path), []).append(path)
+        groups.setdefault(_group(path, optional), []).append(path)
     for name in sorted(groups, key=lambda group: (group != ML_TESTS, group != ML_SERVICE_CORE, group)):
         tests = groups[name]
         units.append(Unit(name, (*PYTEST, *tests), every_test - set(tests)))
