@@ -11,7 +11,6 @@ from typing import Any
 import yaml
 
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-YAMLError = yaml.YAMLError
 
 
 def load(text: str) -> Any:

@@ -1,13 +1,13 @@
-"""The targets that serve our own scoring image: the guard against registry admin credentials."""
+"""The targets that serve our own scoring image: the guard against registry admin credentials, and
+the image's pinned base."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ml_service.deploy.registry_guard import admin_credential_uses, main
+from ml_service.deploy.scoring_image import BUILD_CONTEXT
 from ml_service.testing import check_dockerfile_pins_the_base_image
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_registry_guard_finds_admin_credentials(tmp_path: Path) -> None:
@@ -23,4 +23,4 @@ def test_the_registry_guard_finds_admin_credentials(tmp_path: Path) -> None:
 
 
 def test_the_scoring_image_builds_from_the_pinned_base_image() -> None:
-    check_dockerfile_pins_the_base_image(ROOT / "environments" / "scoring-image" / "Dockerfile")
+    check_dockerfile_pins_the_base_image(BUILD_CONTEXT / "Dockerfile")

@@ -12,6 +12,7 @@ shared.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -35,6 +36,7 @@ ML_TESTS, ML_SERVICE_CORE = "ml tests", "ml_service core tests"
 CORE_UNITS = (ML_TESTS, ML_SERVICE_CORE)  # the same in every rendering: one run per environment
 
 
+@functools.cache  # units_for runs once per combination; the table is fixed
 def _optional_test_modules() -> frozenset[str]:
     """The test modules some rendering leaves out: each belongs to an option (traits/paths.py)."""
     return frozenset(entry.path for entry in OPTIONAL_PATHS if entry.path.startswith("tests/test_"))
