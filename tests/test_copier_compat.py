@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import jinja2
+import yaml
 from conftest import REPO_ROOT, answers_with
 
 from mlops_scaffold import copier_compat
@@ -73,15 +74,18 @@ def test_the_scan_finds_each_kind_of_private_use():
 
 def test_fast_rendering_is_undone_and_renders_the_same(tmp_path, template_snapshot):
     compile_before = jinja2.Environment.compile
+    safe_loader_before = yaml.SafeLoader
     sync_before = getattr(copier_compat.Worker, "_sync_git_index_executable_bit", None)
     answers = answers_with()
     plain = render_project(tmp_path / "plain", answers, template=template_snapshot)
     with copier_compat.fast_rendering():
         assert jinja2.Environment.compile is not compile_before
+        assert yaml.SafeLoader is yaml.CSafeLoader
         with copier_compat.fast_rendering():  # re-entrant
             fast = render_project(tmp_path / "fast", answers, template=template_snapshot)
         again = render_project(tmp_path / "again", answers, template=template_snapshot)
     assert jinja2.Environment.compile is compile_before
+    assert yaml.SafeLoader is safe_loader_before is yaml.loader.SafeLoader
     assert getattr(copier_compat.Worker, "_sync_git_index_executable_bit", None) is sync_before
     assert tree_differences(plain, fast) == [] and tree_differences(plain, again) == []
 

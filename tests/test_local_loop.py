@@ -1,9 +1,15 @@
 """The generated projects' local loop, run for real: make install, lint, test, train, smoke-test,
-batch-score (and train-r), in one shared, cached venv (the `project_venv` fixture)."""
+batch-score (and train-r), in one shared, cached venv (the `project_venv` fixture).
+
+Every combination's whole generated test suite runs in the matrix's run tier (tests/test_matrix.py),
+so here `make test` runs one module where the run tier already covers the rest: what is checked
+is the recipe (pytest with coverage and a JUnit report), not the suite twice."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import socket
 import subprocess
@@ -27,10 +33,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def make(project: Path, venv: Path, *targets: str) -> str:
-    """Run `make targets` in `project` with the shared venv; the output, or a failure that shows it."""
+def make(project: Path, venv: Path, *targets: str, pytest_args: str | None = None) -> str:
+    """Run `make targets` in `project` with the shared venv; the output, or a failure that shows it.
+    `pytest_args` reach `make test`'s pytest through PYTEST_ADDOPTS."""
     command = ["make", *targets, f"VENV={venv}", f"PORT={free_port()}"]
-    result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900)
+    env = {**os.environ, "PYTEST_ADDOPTS": pytest_args} if pytest_args else None
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900, env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"`{' '.join(command)}` failed in {project}:\n{output[-6000:]}"
     return output
@@ -38,8 +46,11 @@ def make(project: Path, venv: Path, *targets: str) -> str:
 
 def test_default_project_runs_the_local_loop(render_copy: Callable[..., Path], venv: Path) -> None:
     project = render_copy()
-    output = make(project, venv, "install", "lint", "test", "train", "smoke-test", "batch-score")
-    assert "already has requirements.txt installed" in output
+    tested = make(project, venv, "install", "lint", "test", pytest_args="tests/test_data.py")
+    assert "already has requirements.txt installed" in tested
+    assert re.search(r"\b\d+ passed\b", tested), tested[-2000:]
+    assert (project / "test-results.xml").is_file() and (project / "coverage.xml").is_file()
+    output = make(project, venv, "train", "smoke-test", "batch-score")
     model = json.loads((project / "outputs" / "train" / "model.json").read_text())
     assert model == {
         "registered": True,
@@ -72,9 +83,10 @@ def test_renamed_sample_with_r_training(render_copy: Callable[..., Path], venv: 
 
 
 def test_r_on_databricks_project_trains_its_r_model_locally(render_copy: Callable[..., Path], venv: Path) -> None:
-    """The other R variant: the same R script, run here with Rscript, that Databricks runs in Azure."""
+    """The other R variant: the same R script, run here with Rscript, that Databricks runs in Azure.
+    (Its generated tests run in the run tier.)"""
     require(shutil.which("Rscript"), "Rscript (apt-get install r-base-core)")
     project = render_copy(r_training="databricks")
-    output = make(project, venv, "test", "train-r")
+    output = make(project, venv, "train-r")
     assert "Trained lm(weight ~ height) on 15 rows" in output
     assert (project / "outputs" / "r" / "model.rds").stat().st_size > 0

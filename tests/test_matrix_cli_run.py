@@ -26,8 +26,10 @@ def test_matrix_run_needs_no_environment_variable(tmp_path):
     from mlops_scaffold.venvs import CACHE_ROOT
 
     default_python = QUESTIONS_BY_NAME["python_version"].default  # the venv the render tier needs too
-    aci_only = [c for c in COMBINATIONS if c.answers["deployment_targets"] == ["aci"]]
-    first = next(c for c in aci_only if c.answers["python_version"] == default_python)
+    # Few runs (no target, no batch scoring): what is under test is the CLI providing its
+    # environments; every unit's runs are the run tier's (test_matrix.py).
+    smallest = [c for c in COMBINATIONS if not c.answers["deployment_targets"] and not c.answers["batch_scoring"]]
+    first = next(c for c in smallest if c.answers["python_version"] == default_python)
     second = next(c for c in COMBINATIONS if c.id != first.id and c.id.split("-")[2:] == first.id.split("-")[2:])
     environment = {key: value for key, value in os.environ.items() if not key.startswith("MLOPS_SCAFFOLD_")}
     report_path = tmp_path / "report.json"
