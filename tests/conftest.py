@@ -53,12 +53,25 @@ def answers_with(**overrides: Any) -> dict[str, Any]:
     return answers
 
 
+LONGEST_FIRST = ("matrix", "slow", "venv")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that ask for the generated project's venv are marked `venv`, so `make check` (the fast
     tier: -m "not slow and not matrix and not venv") leaves them, and the venv, to `make test`."""
     for item in items:
         if "project_venv" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.venv)
+    # Longest modules first: pytest-xdist (--dist loadscope) hands modules out in this order, so the
+    # whole matrix (test_matrix.py, most of make test) starts at once instead of after the short
+    # modules, and the slow ones follow it; a long module handed out last would run on alone.
+    # A module keeps its own order and stays in one piece (its module fixtures are set up once).
+    module_rank: dict[str, int] = {}
+    for item in items:
+        rank = next((rank for rank, mark in enumerate(LONGEST_FIRST) if item.get_closest_marker(mark)), 3)
+        module = item.nodeid.split("::")[0]
+        module_rank[module] = min(rank, module_rank.get(module, rank))
+    items.sort(key=lambda item: module_rank[item.nodeid.split("::")[0]])
 
 
 @pytest.fixture(scope="session")
