@@ -37,21 +37,24 @@ def render_project(
     Raises options.AnswerError (before anything is written) for a bad answer."""
     import copier
 
+    from mlops_scaffold.copier_compat import fast_rendering
+
     resolved = resolve_answers(answers)
     dest = Path(dest).resolve()
     existed = dest.exists()
     source = str(template) if template is not None else default_template_source()
     try:
-        copier.run_copy(
-            source,
-            dest,
-            data=resolved,
-            defaults=True,
-            vcs_ref=vcs_ref,
-            quiet=quiet,
-            overwrite=overwrite,
-            unsafe=False,
-        )
+        with fast_rendering():  # the same files, sooner; undone when copier returns
+            copier.run_copy(
+                source,
+                dest,
+                data=resolved,
+                defaults=True,
+                vcs_ref=vcs_ref,
+                quiet=quiet,
+                overwrite=overwrite,
+                unsafe=False,
+            )
     except BaseException:
         if not existed and dest.exists():
             shutil.rmtree(dest)
