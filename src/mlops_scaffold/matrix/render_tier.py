@@ -29,7 +29,6 @@ from mlops_scaffold.checks import (
     run_checks,
     write_cached,
 )
-from mlops_scaffold.copier_compat import fast_rendering
 from mlops_scaffold.manifest import expected_files
 from mlops_scaffold.matrix.combinations import Combination, full_answers
 from mlops_scaffold.matrix.run_tier.index import content_index
@@ -108,8 +107,7 @@ def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_
     dest = workdir / combination.id
     outcome = Outcome(combination.id, dict(combination.answers), combination.new_command(), 0.0)
     try:
-        with fast_rendering():  # undone after each rendering: the worker is left unpatched
-            findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
+        findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
         outcome.index = content_index(dest)
         for check in DEFERRED:
             cached = cache_file(check, dest, cache_dir)
