@@ -23,6 +23,8 @@ def test_ensure_venv_builds_once_and_installs_the_requirements(installer, tmp_pa
     assert (venv / ".requirements.txt").read_text() == requirements.read_text()
     assert list((venv / "lib").glob("python3.*/site-packages/six.py")), "six was not installed"
     assert list((venv / "lib").glob("python3.*/site-packages/pip")), "the venv has no pip for `make install`"
+    # compiled at build: the run tier runs with PYTHONDONTWRITEBYTECODE and would recompile every import
+    assert list((venv / "lib").glob("python3.*/site-packages/__pycache__/six.*.pyc")), "six.py was not compiled"
     assert f"with {installer} in" in capsys.readouterr().err
     # a second call reuses the venv without building it again
     assert venvs.ensure_venv(version, requirements, tmp_path / "cache") == venv

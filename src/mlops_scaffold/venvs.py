@@ -9,7 +9,10 @@ so it serves every combination: the generated Makefile takes `VENV=<path>`, and 
 when the venv holds every line of the project's requirements.txt. Creation is guarded by a file
 lock, so parallel test workers build it once.
 uv builds them when it is installed (it comes with this package's dev extras): seconds instead
-of the minutes pip takes; pip remains the fallback.
+of the minutes pip takes; pip remains the fallback. Either way the installed packages are compiled to
+bytecode at build time: the run tier runs projects with PYTHONDONTWRITEBYTECODE (so the recorder sees
+their sources read), which without compiled site-packages made every process compile mlflow, pandas
+and azure-ai-ml again (`import mlflow` 7.8 s instead of 3.3 s).
 """
 
 from __future__ import annotations
@@ -58,14 +61,18 @@ def _build(venv: Path, python: str, requirements: Path) -> str:
     if uv is not None:
         # --seed: pip inside the venv too, for the generated Makefile's own `make install`.
         subprocess.run([uv, "venv", "--quiet", "--seed", "--python", python, str(venv)], check=True)
-        install = [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
+        install = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(venv / "bin" / "python")]
         subprocess.run([*install, "-r", str(requirements)], check=True)
         return "uv"
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-r", str(requirements)], check=True)
+    subprocess.run([*pip, "-r", str(requirements)], check=True)  # pip compiles bytecode by default
     return "pip"
+
+
+# Part of a venv's name: a venv built by an older recipe (without bytecode) is not reused.
+BUILD_RECIPE = "compiled-bytecode"
 
 
 @contextmanager
@@ -124,7 +131,7 @@ def ensure_venv(
     `cache_root` (default: $MLOPS_SCAFFOLD_CACHE, else .cache in the checkout, git-ignored).
     `progress` hears each step of a build (default: lines on stderr), and nothing when it is ready."""
     cache_root = cache_root or CACHE_ROOT
-    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(requirements.read_bytes() + BUILD_RECIPE.encode()).hexdigest()[:12]
     venv = cache_root / "venvs" / f"py{python_version}-{digest}"
     say = progress or (lambda message: print(message, file=sys.stderr, flush=True))
     # The generated Makefile's `make install` is a no-op when this copy holds every line of requirements.txt.
