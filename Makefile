@@ -26,11 +26,14 @@ help: ## list the tasks
 
 # uv is bootstrapped from PyPI into .venv with pip, then installs everything else (and builds the
 # generated projects' venvs, see src/mlops_scaffold/venvs.py): a fresh machine needs only Python.
+# Everything is compiled to bytecode at install (uv does not by default): under PYTHONDONTWRITEBYTECODE,
+# as on CI machines, every copier and checkov process would otherwise recompile what it imports.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "==> installing uv, then mlops-scaffold with its test tools into $(VENV)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+	$(BIN)/python -m compileall -q src
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP) ## create .venv and install mlops-scaffold with its test tools
@@ -41,7 +44,7 @@ demo: install ## render the default project into build/demo and run its local lo
 $(CHECKOV): | $(STAMP)
 	@echo "==> installing checkov $(CHECKOV_VERSION) into $(CHECKOV_VENV)"
 	@test -x $(CHECKOV_VENV)/bin/python || $(BIN)/uv venv --quiet --python $(PYTHON) $(CHECKOV_VENV)
-	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION)
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION)
 
 $(AZURERM_SCHEMA_STAMP): | $(STAMP)
 	@echo "==> installing the azurerm provider schema (cdktf-cdktf-provider-azurerm $(AZURERM_SCHEMA_VERSION))"
@@ -63,7 +66,7 @@ check: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the fast tier: unit tests, 
 
 check-lowest-copier: ## the fast tier on the lowest supported copier, in its own venv (.cache/venv-copier-*)
 	$(MAKE) install VENV=$(LOWEST_VENV)
-	$(LOWEST_VENV)/bin/uv pip install --quiet --python $(LOWEST_VENV)/bin/python 'copier==$(LOWEST_COPIER)'
+	$(LOWEST_VENV)/bin/uv pip install --quiet --compile-bytecode --python $(LOWEST_VENV)/bin/python 'copier==$(LOWEST_COPIER)'
 	$(MAKE) check VENV=$(LOWEST_VENV)
 
 lint: install ## ruff lint and format check of our own code
