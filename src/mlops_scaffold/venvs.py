@@ -9,10 +9,11 @@ so it serves every combination: the generated Makefile takes `VENV=<path>`, and 
 when the venv holds every line of the project's requirements.txt. Creation is guarded by a file
 lock, so parallel test workers build it once.
 uv builds them when it is installed (it comes with this package's dev extras): seconds instead
-of the minutes pip takes; pip remains the fallback. Either way the installed packages are compiled to
-bytecode at build time: the run tier runs projects with PYTHONDONTWRITEBYTECODE (so the recorder sees
-their sources read), which without compiled site-packages made every process compile mlflow, pandas
-and azure-ai-ml again (`import mlflow` 7.8 s instead of 3.3 s).
+of the minutes pip takes; pip remains the fallback.
+uv installs no bytecode, and a process under PYTHONDONTWRITEBYTECODE writes none: there every import
+compiles its sources again (`import mlflow` 7.8 s instead of 3.3 s). The run tier always runs projects
+so (its recorder must see their sources read), and CI machines often do; a venv used that way is
+compiled once, in place (`compiled`).
 """
 
 from __future__ import annotations
@@ -61,18 +62,23 @@ def _build(venv: Path, python: str, requirements: Path) -> str:
     if uv is not None:
         # --seed: pip inside the venv too, for the generated Makefile's own `make install`.
         subprocess.run([uv, "venv", "--quiet", "--seed", "--python", python, str(venv)], check=True)
-        install = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", str(venv / "bin" / "python")]
+        install = [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
         subprocess.run([*install, "-r", str(requirements)], check=True)
         return "uv"
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-r", str(requirements)], check=True)  # pip compiles bytecode by default
+    subprocess.run([*pip, "-r", str(requirements)], check=True)
     return "pip"
 
 
-# Part of a venv's name: a venv built by an older recipe (without bytecode) is not reused.
-BUILD_RECIPE = "compiled-bytecode"
+def _compile(venv: Path) -> None:
+    """Compile every module of the venv to bytecode, in parallel. Best effort, as installers do: a
+    file that does not compile (a package's Python 2 example) fails its import anyway."""
+    python = str(venv / "bin" / "python")
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    purelib = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([python, "-m", "compileall", "-qq", "-j", "0", purelib], check=False)
 
 
 @contextmanager
@@ -126,27 +132,39 @@ def ensure_venv(
     requirements: Path,
     cache_root: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    compiled: bool | None = None,
 ) -> Path:
     """The shared venv for this Python version and requirements file, created on first use under
     `cache_root` (default: $MLOPS_SCAFFOLD_CACHE, else .cache in the checkout, git-ignored).
-    `progress` hears each step of a build (default: lines on stderr), and nothing when it is ready."""
+    `progress` hears each step of a build (default: lines on stderr), and nothing when it is ready.
+    `compiled`: its packages compiled to bytecode, once (default: when PYTHONDONTWRITEBYTECODE is set
+    here, so no process would write it; elsewhere the first import of each module writes it)."""
+    if compiled is None:
+        compiled = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
     cache_root = cache_root or CACHE_ROOT
-    digest = hashlib.sha256(requirements.read_bytes() + BUILD_RECIPE.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()[:12]
     venv = cache_root / "venvs" / f"py{python_version}-{digest}"
     say = progress or (lambda message: print(message, file=sys.stderr, flush=True))
     # The generated Makefile's `make install` is a no-op when this copy holds every line of requirements.txt.
     ready = venv / ".requirements.txt"
+    bytecode = venv / ".compiled"
+    if ready.is_file() and (not compiled or bytecode.is_file()):
+        return venv
     lock = cache_root / "venvs" / f".py{python_version}-{digest}.lock"
-    if not ready.is_file():
-        say(f"waiting for, or building, {venv} (Python {python_version}, {requirements.name})")
+    say(f"waiting for, or building, {venv} (Python {python_version}, {requirements.name})")
     with file_lock(lock):
-        if ready.is_file():
-            return venv
-        if venv.exists():
-            shutil.rmtree(venv)  # a half-built venv from an interrupted run
-        say(f"building the Python {python_version} project venv {venv.name} ...")
-        started = time.perf_counter()
-        installer = _build(venv, find_python(python_version), requirements)
-        shutil.copyfile(requirements, ready)
-        say(f"built {venv.name} with {installer} in {time.perf_counter() - started:.0f} s")
+        if not ready.is_file():
+            if venv.exists():
+                shutil.rmtree(venv)  # a half-built venv from an interrupted run
+            say(f"building the Python {python_version} project venv {venv.name} ...")
+            started = time.perf_counter()
+            installer = _build(venv, find_python(python_version), requirements)
+            shutil.copyfile(requirements, ready)
+            say(f"built {venv.name} with {installer} in {time.perf_counter() - started:.0f} s")
+        if compiled and not bytecode.is_file():
+            say(f"compiling {venv.name} to bytecode (once; PYTHONDONTWRITEBYTECODE would recompile every import)")
+            started = time.perf_counter()
+            _compile(venv)
+            bytecode.touch()
+            say(f"compiled {venv.name} in {time.perf_counter() - started:.0f} s")
     return venv

@@ -185,7 +185,8 @@ class RunTier:
         with self.render_lock:
             if python_version not in self.venvs:
                 requirements = shared_requirements(self.template_dir / "template", self.venv_cache, python_version)
-                venv = ensure_venv(python_version, requirements, self.venv_cache)
+                # compiled: the runs are under PYTHONDONTWRITEBYTECODE (_clean_environment)
+                venv = ensure_venv(python_version, requirements, self.venv_cache, compiled=True)
                 install_recorder(venv)
                 self.venvs[python_version] = venv
                 self.fingerprints[python_version] = environment_fingerprint(python_version)
