@@ -8,6 +8,7 @@ that renders empty (`{% if x %}name{% endif %}`) is dropped too, as copier does.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,15 +40,22 @@ def render_context(answers: Mapping[str, Any]) -> dict[str, Any]:
     return context
 
 
+@functools.cache  # the matrix renders the same names for every combination
+def _name_template(part: str) -> jinja2.Template:
+    return SandboxedEnvironment(undefined=jinja2.StrictUndefined).from_string(part)
+
+
 def expected_files(template_dir: Path, answers: Mapping[str, Any]) -> set[str]:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined)
     context = render_context(answers)
     absent = absent_paths(context)
     expected = set()
     for path in template_dir.rglob("*"):
         if not path.is_file():
             continue
-        parts = [env.from_string(part).render(context) for part in path.relative_to(template_dir).parts]
+        parts = [
+            _name_template(part).render(context) if "{" in part else part
+            for part in path.relative_to(template_dir).parts
+        ]
         if parts[-1].endswith(TEMPLATE_SUFFIX):
             parts[-1] = parts[-1][: -len(TEMPLATE_SUFFIX)]
         # A name that renders empty (`{% if x %}name{% endif %}.jinja` included) is not written.

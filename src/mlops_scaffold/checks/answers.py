@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import tomllib
 import yaml
@@ -40,27 +42,50 @@ def _relative(project: Path, path: Path) -> str:
     return str(path.relative_to(project))
 
 
-def _yaml_findings(project: Path, path: Path, quoted: dict[str, str]) -> list[Finding]:
-    relative, text = _relative(project, path), path.read_text(encoding="utf-8")
+# (language, file text) -> (line, problem) when it does not parse, else None; for YAML also its
+# plain scalars. The matrix checks the same text in many combinations: each is parsed once per process.
+_PARSED: dict[tuple[str, str], Any] = {}
+
+
+def _parsed_once(language: str, path: Path, parse: Callable[[Path, str], Any]) -> Any:
+    text = path.read_text(encoding="utf-8")
+    key = (language, text)
+    if key not in _PARSED:
+        if len(_PARSED) > 8192:
+            _PARSED.clear()
+        _PARSED[key] = parse(path, text)
+    return _PARSED[key]
+
+
+def _parse_yaml(path: Path, text: str) -> tuple[tuple[int | None, str] | None, tuple[tuple[int, str], ...]]:
+    """(problem, ((line, value) of every plain scalar))."""
     try:
         list(yamlio.load_all(text))
         tokens = list(yamlio.scan(text))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        return [Finding(relative, mark.line + 1 if mark else None, f"is not valid YAML: {error.problem}")]  # type: ignore[attr-defined]
-    findings = []
-    for token in tokens:
-        if isinstance(token, yaml.ScalarToken) and token.plain:
-            for name, value in quoted.items():
-                if token.value == value:
-                    findings.append(
-                        Finding(
-                            relative,
-                            token.start_mark.line + 1,
-                            f"the answer {name} is a plain YAML scalar: quote it with yaml_str (jinja/escape.jinja)",
-                        )
-                    )
-    return findings
+        return (mark.line + 1 if mark else None, str(error.problem)), ()  # type: ignore[attr-defined]
+    plain = tuple(
+        (token.start_mark.line + 1, token.value)
+        for token in tokens
+        if isinstance(token, yaml.ScalarToken) and token.plain
+    )
+    return None, plain
+
+
+def _yaml_findings(project: Path, path: Path, quoted: dict[str, str]) -> list[Finding]:
+    relative = _relative(project, path)
+    problem, plain = _parsed_once("YAML", path, _parse_yaml)
+    if problem is not None:
+        return [Finding(relative, problem[0], f"is not valid YAML: {problem[1]}")]
+    return [
+        Finding(
+            relative, line, f"the answer {name} is a plain YAML scalar: quote it with yaml_str (jinja/escape.jinja)"
+        )
+        for line, scalar in plain
+        for name, value in quoted.items()
+        if scalar == value
+    ]
 
 
 def _injected_lines(project: Path, answers: dict[str, str]) -> list[Finding]:
@@ -93,41 +118,55 @@ def _parse_finding(relative: str, language: str, line: int | None, problem: str)
     return Finding(relative, line, f"is not valid {language}: {problem}")
 
 
-def _json_findings(project: Path, path: Path) -> list[Finding]:
+def _json_problem(path: Path, text: str) -> tuple[int | None, str] | None:
     try:
-        json.loads(path.read_text(encoding="utf-8"))
+        json.loads(text)
     except json.JSONDecodeError as error:
-        return [_parse_finding(_relative(project, path), "JSON", error.lineno, error.msg)]
-    return []
+        return error.lineno, error.msg
+    return None
 
 
-def _toml_findings(project: Path, path: Path) -> list[Finding]:
+def _toml_problem(path: Path, text: str) -> tuple[int | None, str] | None:
     try:
-        tomllib.loads(path.read_text(encoding="utf-8"))
+        tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        return [_parse_finding(_relative(project, path), "TOML", None, str(error))]
-    return []
+        return None, str(error)
+    return None
 
 
-def _hcl_findings(project: Path, path: Path) -> list[Finding]:
+def _hcl_problem(path: Path, text: str) -> tuple[int | None, str] | None:
     import hcl2
 
     try:
-        hcl2.loads(path.read_text(encoding="utf-8"))
+        hcl2.loads(text)
     except Exception as error:  # python-hcl2 raises lark errors of several kinds
-        line = getattr(error, "line", None)
-        return [_parse_finding(_relative(project, path), "HCL", line, str(error).splitlines()[0])]
-    return []
+        return getattr(error, "line", None), str(error).splitlines()[0]
+    return None
 
 
-def _shell_findings(project: Path, path: Path) -> list[Finding]:
-    result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+def _shell_problem(path: Path, text: str) -> tuple[int | None, str] | None:
+    result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)  # the file: its line numbers
     if result.returncode == 0:
-        return []
+        return None
     message = (result.stderr.strip().splitlines() or ["bash -n failed"])[0]
     numbers = [part.strip().removeprefix("line ") for part in message.split(":")[1:3]]
     line = next((int(number) for number in numbers if number.isdigit()), None)
-    return [_parse_finding(_relative(project, path), "shell", line, message.split(": ", 2)[-1])]
+    return line, message.split(": ", 2)[-1]
+
+
+_PARSERS: dict[str, tuple[str, Callable[[Path, str], tuple[int | None, str] | None]]] = {
+    ".json": ("JSON", _json_problem),
+    ".toml": ("TOML", _toml_problem),
+    ".tf": ("HCL", _hcl_problem),
+    ".tfvars": ("HCL", _hcl_problem),
+    ".sh": ("shell", _shell_problem),
+}
+
+
+def _parse_findings(project: Path, path: Path) -> list[Finding]:
+    language, parse = _PARSERS[path.suffix]
+    problem = _parsed_once(language, path, parse)
+    return [] if problem is None else [_parse_finding(_relative(project, path), language, *problem)]
 
 
 def _plain_is_itself(value: str) -> bool:
@@ -155,14 +194,8 @@ def answers_escaped(project: Path) -> list[Finding]:
             continue  # copier writes it with its own YAML dumper
         if path.suffix in YAML_SUFFIXES:
             findings += _yaml_findings(project, path, quoted)
-        elif path.suffix == ".json":
-            findings += _json_findings(project, path)
-        elif path.suffix == ".toml":
-            findings += _toml_findings(project, path)
-        elif path.suffix in (".tf", ".tfvars"):
-            findings += _hcl_findings(project, path)
-        elif path.suffix == ".sh":
-            findings += _shell_findings(project, path)
+        elif path.suffix in _PARSERS:
+            findings += _parse_findings(project, path)
     return findings
 
 

@@ -4,6 +4,7 @@ word of an unchosen option value's vocabulary (`traits.TRAITS`)."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 from pathlib import Path
 
 from mlops_scaffold.checks.base import Finding
@@ -56,9 +57,15 @@ def unchosen_options(project: Path) -> list[Finding]:
         text = read_text(path)
         if text is None:
             continue
-        for number, word in find_words(text, words):
+        for number, word in _occurrences(text, words):
             report(relative, number, word)
     return findings
+
+
+# The matrix checks the same file text against the same unchosen words in many combinations.
+@functools.lru_cache(maxsize=8192)
+def _occurrences(text: str, words: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    return tuple(find_words(text, words))
 
 
 CHECKS = (unchosen_options,)

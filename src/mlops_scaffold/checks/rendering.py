@@ -3,6 +3,7 @@ that still satisfy the options model, and variable docs that cover every pipelin
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -25,20 +26,28 @@ def leftover_jinja(project: Path) -> list[Finding]:
     # Raw, and as the JSON/YAML/TOML/HCL helpers escape it (jinja/escape.jinja).
     forms = {form for value in text_answers(project).values() for form in (value, json.dumps(value)[1:-1])}
     forms |= {json.dumps(value, ensure_ascii=False)[1:-1] for value in text_answers(project).values()}
-    answers = sorted(forms, key=len, reverse=True)
+    answers = tuple(sorted(forms, key=len, reverse=True))
     findings = []
     for path in iter_files(project):
         text = read_text(path)
-        if text is None:
-            continue
-        for number, line in enumerate(text.splitlines(), start=1):
-            if "{" not in line:  # no marker, and removing answers cannot make one
-                continue
-            for answer in answers:
-                line = line.replace(answer, "")
-            if _JINJA_MARKER.search(line):
-                findings.append(Finding(str(path.relative_to(project)), number, "leftover Jinja marker"))
+        if text is not None:
+            relative = str(path.relative_to(project))
+            findings += [Finding(relative, number, "leftover Jinja marker") for number in _marker_lines(text, answers)]
     return findings
+
+
+# The matrix checks the same file text in many combinations: each text is scanned once per process.
+@functools.lru_cache(maxsize=8192)
+def _marker_lines(text: str, answers: tuple[str, ...]) -> tuple[int, ...]:
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "{" not in line:  # no marker, and removing answers cannot make one
+            continue
+        for answer in answers:
+            line = line.replace(answer, "")
+        if _JINJA_MARKER.search(line):
+            found.append(number)
+    return tuple(found)
 
 
 def python_compiles(project: Path) -> list[Finding]:
@@ -46,11 +55,19 @@ def python_compiles(project: Path) -> list[Finding]:
     for path in iter_files(project):
         if path.suffix != ".py":
             continue
-        try:
-            compile(path.read_text(encoding="utf-8"), str(path), "exec")
-        except SyntaxError as error:
-            findings.append(Finding(str(path.relative_to(project)), error.lineno, f"does not compile: {error.msg}"))
+        error = _syntax_error(path.read_text(encoding="utf-8"))
+        if error is not None:
+            findings.append(Finding(str(path.relative_to(project)), error[0], f"does not compile: {error[1]}"))
     return findings
+
+
+@functools.lru_cache(maxsize=8192)  # as _marker_lines: the same source in many combinations
+def _syntax_error(source: str) -> tuple[int | None, str] | None:
+    try:
+        compile(source, "<rendered>", "exec")
+    except SyntaxError as error:
+        return error.lineno, error.msg
+    return None
 
 
 def answers_valid(project: Path) -> list[Finding]:
