@@ -84,15 +84,20 @@ def test_a_project_without_requirements_is_one_finding(render_copy, no_configure
     ]
 
 
-def test_building_the_environment_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("compiled", "steps"),
+    [(False, ["waiting", "building", "built"]), (True, ["waiting", "building", "built", "compiling", "compiled"])],
+)
+def test_building_the_environment_says_so(tmp_path: Path, compiled: bool, steps: list[str]) -> None:
     """A cold build takes minutes: each step is announced (a ready venv says nothing)."""
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("")  # nothing to install: the steps run in seconds
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     heard: list[str] = []
-    venv = venvs.ensure_venv(version, requirements, cache_root=tmp_path / "cache", progress=heard.append)
+    cache = tmp_path / "cache"
+    venv = venvs.ensure_venv(version, requirements, cache_root=cache, progress=heard.append, compiled=compiled)
     assert (venv / ".requirements.txt").is_file()
-    assert [message.split()[0] for message in heard] == ["waiting", "building", "built"]
+    assert [message.split()[0] for message in heard] == steps
     heard.clear()
-    venvs.ensure_venv(version, requirements, cache_root=tmp_path / "cache", progress=heard.append)
+    venvs.ensure_venv(version, requirements, cache_root=cache, progress=heard.append, compiled=compiled)
     assert heard == []
