@@ -72,13 +72,18 @@ def _build(venv: Path, python: str, requirements: Path) -> str:
     return "pip"
 
 
+def site_packages(venv: Path) -> Path:
+    """The venv's site-packages (purelib), as its own interpreter reports it."""
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    python = str(venv / "bin" / "python")
+    return Path(subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip())
+
+
 def _compile(venv: Path) -> None:
     """Compile every module of the venv to bytecode, in parallel. Best effort, as installers do: a
     file that does not compile (a package's Python 2 example) fails its import anyway."""
     python = str(venv / "bin" / "python")
-    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    purelib = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    subprocess.run([python, "-m", "compileall", "-qq", "-j", "0", purelib], check=False)
+    subprocess.run([python, "-m", "compileall", "-qq", "-j", "0", str(site_packages(venv))], check=False)
 
 
 @contextmanager

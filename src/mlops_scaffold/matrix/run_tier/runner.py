@@ -26,7 +26,7 @@ from mlops_scaffold.matrix.combinations import Combination, full_answers
 from mlops_scaffold.matrix.run_tier import index as run_index
 from mlops_scaffold.matrix.run_tier.units import Unit, units_for
 from mlops_scaffold.render import render_project
-from mlops_scaffold.venvs import ensure_venv, shared_requirements
+from mlops_scaffold.venvs import ensure_venv, shared_requirements, site_packages
 
 RECORDER = Path(__file__).with_name("_mlops_scaffold_recorder.py")
 RUN_TIMEOUT = 20 * 60
@@ -54,13 +54,7 @@ class RunResult:
 
 def install_recorder(venv: Path) -> None:
     """Put the recorder and its .pth file into the venv's site-packages (idempotent)."""
-    purelib = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    site = Path(purelib)
+    site = site_packages(venv)
     if (site / RECORDER.name).is_file() and (site / RECORDER.name).read_bytes() == RECORDER.read_bytes():
         return
     shutil.copyfile(RECORDER, site / RECORDER.name)
