@@ -24,8 +24,9 @@ def leftover_jinja(project: Path) -> list[Finding]:
 
     # An answer may itself hold `{{` (a project called "A {{ b }}"): that is data, not a leftover.
     # Raw, and as the JSON/YAML/TOML/HCL helpers escape it (jinja/escape.jinja).
-    forms = {form for value in text_answers(project).values() for form in (value, json.dumps(value)[1:-1])}
-    forms |= {json.dumps(value, ensure_ascii=False)[1:-1] for value in text_answers(project).values()}
+    values = text_answers(project).values()
+    forms = {form for value in values for form in (value, json.dumps(value)[1:-1])}
+    forms |= {json.dumps(value, ensure_ascii=False)[1:-1] for value in values}
     answers = tuple(sorted(forms, key=len, reverse=True))
     findings = []
     for path in iter_files(project):
