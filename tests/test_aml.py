@@ -157,20 +157,23 @@ def test_the_check_reports_a_missing_entry_point(projects: dict, tmp_path: Path)
         assert [finding.path for finding in aml.entry_points(project)] == [f"ml_service/deploy/{target}.py"]
 
 
-def test_the_gate_check_spares_a_scheduled_monitor_but_not_one_that_registers(tmp_path: Path) -> None:
-    """The log monitor of ACI and App Service is a scheduled pipeline that registers nothing: no gate.
-    Give it a register step without evaluate's decision and the check names it."""
+def test_the_check_reports_a_drift_retraining_that_trains_without_a_breach(dry_runs: dict, tmp_path: Path) -> None:
+    """Each target's drift-retraining pipeline trains only on its monitor's breach and registers only
+    through the evaluate gate; cut either wire and the check names the schedule."""
     output = tmp_path / "aml"
-    (output / "schedules").mkdir(parents=True)
-    (output / "jobs").mkdir()
-    schedule = {"name": "m", "create_job": {"type": "pipeline", "job": "../jobs/aci_monitoring_pipeline.yml"}}
-    (output / "schedules" / "aci-monitor.yml").write_text(yaml.safe_dump(schedule))
-    pipeline = {"type": "pipeline", "jobs": {"monitor": {"type": "command", "inputs": {}}}}
-    job = output / "jobs" / "aci_monitoring_pipeline.yml"
-    job.write_text(yaml.safe_dump(pipeline))
+    shutil.copytree(dry_runs[LIGHTEST][0], output)
+    (schedule,) = sorted(output.glob("schedules/*-drift-retraining.yml"))
+    job = output / "jobs" / yaml.safe_load(schedule.read_text())["create_job"]["job"].removeprefix("../jobs/")
     assert aml._retraining_gate(output) == []
-    pipeline["jobs"]["register"] = {"type": "command", "inputs": {"model_input": "${{parent.jobs.monitor.outputs.x}}"}}
-    job.write_text(yaml.safe_dump(pipeline))
+    pipeline = yaml.safe_load(job.read_text())
+    assert list(pipeline["jobs"]) == ["monitor", "train", "evaluate", "register"]
+    del pipeline["jobs"]["train"]["inputs"]["drift_input"]
+    job.write_text(yaml.safe_dump(pipeline, sort_keys=False))
+    name = f"build/aml/{schedule.relative_to(output).as_posix()}"
+    assert [str(finding) for finding in aml._retraining_gate(output)] == [f"{name}: {aml.DRIFT_GATE}"]
+    del pipeline["jobs"]["register"]["inputs"]["decision_input"]
+    job.write_text(yaml.safe_dump(pipeline, sort_keys=False))
     assert [str(finding) for finding in aml._retraining_gate(output)] == [
-        f"build/aml/schedules/aci-monitor.yml: {aml.RETRAINING_GATE}"
+        f"{name}: {aml.RETRAINING_GATE}",
+        f"{name}: {aml.DRIFT_GATE}",
     ]

@@ -42,7 +42,7 @@ DRY_RUN_WRITES = {
     "jobs/batch_scoring_pipeline.yml",
     "schedules/retraining.yml",
     "jobs/retraining_pipeline.yml",
-    "schedules/aci-monitor.yml",  # ACI's module says MONITORED_FROM_LOGS
+    "schedules/aci-drift-retraining.yml",
 }
 DRY_RUN_LEAVES_OUT = {"endpoints"}
 DRY_RUN_ENTITY = "aci/container_group.json"

@@ -44,6 +44,7 @@ DRY_RUN_WRITES = {
     "canary/mlops-aks-blue.yml",
     "jobs/r_training.yml",
     "schedules/mlops-aks-monitor.yml",
+    "schedules/aks-drift-retraining.yml",
 }
 DRY_RUN_LEAVES_OUT = {"jobs/batch_scoring_pipeline.yml", "databricks"}
 DRY_RUN_ENTITY = "endpoints/mlops-aks.yml"

@@ -22,6 +22,10 @@ EXPOSURE_DEFECTS = [
 # test_aml: the target alone in a combination (one target, nothing else), what its dry run writes
 # and leaves out; in the combination of every target (with canary), its own entity.
 DRY_RUN_COMBINATION = ("online_endpoint", {"deployment_targets": ["online_endpoint"], "batch_scoring": False})
-DRY_RUN_WRITES = {"endpoints/mlopsdiabe-endpoint.yml", "schedules/mlopsdiabe-endpoint-monitor.yml"}
+DRY_RUN_WRITES = {
+    "endpoints/mlopsdiabe-endpoint.yml",
+    "schedules/mlopsdiabe-endpoint-monitor.yml",
+    "schedules/online_endpoint-drift-retraining.yml",
+}
 DRY_RUN_LEAVES_OUT = {"jobs/batch_scoring_pipeline.yml", "canary"}
 DRY_RUN_ENTITY = "canary/mlopsdiabe-endpoint-traffic-50.yml"

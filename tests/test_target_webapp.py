@@ -64,7 +64,7 @@ DRY_RUN_WRITES = {
     "webapp/web_app.json",
     "webapp/image_build.json",
     "databricks/r_training_run.json",
-    "schedules/webapp-monitor.yml",
+    "schedules/webapp-drift-retraining.yml",
 }
 DRY_RUN_LEAVES_OUT = {"jobs/r_training.yml", "endpoints", "canary"}
 # ... in the combination of every target: its own entity; without the target: its folder.

@@ -1,20 +1,21 @@
 """Production monitoring and retraining in Azure ML (docs/monitoring.md).
 
 - `data_collector()`: the data collector of managed online and Kubernetes deployments (model inputs
-  and outputs, into the workspace's blob store).
+  and outputs, into the workspace's blob store at `collection_path()`).
 - `monitor_schedule()`: an Azure ML model monitor (MonitorSchedule) of one deployment: data drift,
   prediction drift and data quality against the training data, with the data contract's thresholds
   (<package>/util/data.py) and alert emails from MONITORING_ALERT_EMAILS.
 - `retraining_schedule()`: a JobSchedule that submits the training pipeline on RETRAIN_CRON; the
   pipeline ends at its evaluate gate, so a retrained model is registered only when it is better.
-- `log_monitor_schedule()`: for the targets Azure ML cannot monitor (ACI, App Service), a JobSchedule
-  that runs the ML package's monitor (`<package>.monitoring.monitor`, the metrics of `make monitor`)
-  over the inputs their scoring containers collected in the workspace's file share, against the
-  training data; a breach fails the job.
+- `drift_retraining_schedule()`: for every target, a daily pipeline: the ML package's monitor
+  (`<package>.monitoring.monitor`, the metrics and thresholds of `make monitor`) over the inputs the
+  target collected (the data collector's folder, or for ACI and App Service the file share their
+  scoring containers write), then train -> evaluate -> register, where train runs only on a breach
+  and the evaluate gate registers only a better model.
 
 Everything is built offline (the dry run writes it); `main` creates or updates the schedules after
-a deployment to TARGET (Azure ML monitors online endpoints only, managed and Kubernetes; ACI and
-App Service get the scheduled log monitor):
+a deployment to TARGET (Azure ML's model monitor watches online endpoints only, managed and
+Kubernetes; the drift-retraining pipeline watches every target):
 
     python -m ml_service.monitoring --target TARGET [--target TARGET ...]
 """
@@ -31,6 +32,7 @@ from azure.ai.ml.constants import AssetTypes
 from azure.ai.ml.entities import (
     AlertNotification,
     CronTrigger,
+    DataAsset,
     DataCollector,
     DataDriftMetricThreshold,
     DataDriftSignal,
@@ -56,7 +58,7 @@ from ml_service.deploy.endpoints import endpoint_name, target_module
 from ml_service.deploy.endpoints import targets as deployment_targets
 from ml_service.deploy.online import PRODUCTION
 from ml_service.environments import reference, training_environment
-from ml_service.pipelines.training import build_training_pipeline
+from ml_service.pipelines.training import build_training_pipeline, training_steps
 from ml_service.settings import PROJECT_ROOT, Settings, load_settings
 
 # The model monitor runs daily at 06:00 UTC on serverless Spark (Azure ML's defaults for a monitor).
@@ -74,12 +76,26 @@ def alert_emails(settings: Settings) -> list[str]:
     return [email.strip() for email in settings.monitoring_alert_emails.split(",") if email.strip()]
 
 
-def data_collector() -> DataCollector:
-    """Collect every request's model inputs and outputs (sampling rate 1: all of them)."""
+def collection_path(endpoint: str, deployment: str, collection: str) -> str:
+    """Where the data collector writes `collection` of a deployment (named, so the drift-retraining
+    pipeline reads the same folder): in the workspace's blob store, one folder per hour below it."""
+    return f"azureml://datastores/workspaceblobstore/paths/modelDataCollector/{endpoint}/{deployment}/{collection}"
+
+
+def data_collector(endpoint: str, deployment: str) -> DataCollector:
+    """Collect every request's model inputs and outputs (sampling rate 1: all of them). Custom logging:
+    the scoring script hands each request's rows to azureml-ai-monitoring's Collector."""
     return DataCollector(
         collections={
-            "model_inputs": DeploymentCollection(enabled="true"),
-            "model_outputs": DeploymentCollection(enabled="true"),
+            collection: DeploymentCollection(
+                enabled="true",
+                data=DataAsset(
+                    name=f"{endpoint}-{deployment}-{collection}".replace("_", "-"),
+                    path=collection_path(endpoint, deployment, collection),
+                    version=1,
+                ),
+            )
+            for collection in ("model_inputs", "model_outputs")
         },
         sampling_rate=1.0,
     )
@@ -146,54 +162,91 @@ def retraining_schedule(settings: Settings) -> JobSchedule:
     )
 
 
-LOG_MONITOR = (
+MONITOR = (
     "python -m {package}.monitoring.monitor --log ${{inputs.log}} --reference ${{inputs.reference}}"
-    " --output ${{outputs.report}}"
+    " --output ${{outputs.report}} --breach-output ${{outputs.breach}}"
 )
+# The drift-retraining pipelines run an hour after Azure ML's monitors (MONITOR_CRON).
+DRIFT_RETRAINING_CRON = "0 7 * * *"
+DRIFT_RETRAINING_BUILD_URI = "azureml://schedules/drift-retraining"
 
 
-def log_monitoring_pipeline(settings: Settings, target: str) -> PipelineJob:
-    """One step: the ML package's monitor over `target`'s collected inputs against the training data
-    (the same metrics and thresholds as `make monitor`). It exits non-zero on a breach, so the job fails."""
+def collected_inputs(settings: Settings, target: str) -> str:
+    """Where `target`'s scored inputs are collected: the data collector's model_inputs folder of an
+    online endpoint's production deployment, or the folder the scoring image writes on the file share."""
+    if monitored_by_azure_ml(target):
+        return collection_path(endpoint_name(settings, target), PRODUCTION, "model_inputs")
     from ml_service.deploy import collected_logs  # exists with ACI or App Service only
 
+    return collected_logs.datastore_uri(target)
+
+
+def drift_retraining_pipeline(settings: Settings, target: str, collected: str) -> PipelineJob:
+    """monitor -> train -> evaluate -> register. The monitor (the ML package's, the metrics and thresholds
+    of `make monitor`) reads what `target` scored against the training data and writes breach.json; the
+    train step retrains only on a breach, and the evaluate gate registers the new model only if better
+    ({package}/monitoring/gate.py). No breach: nothing trained, nothing registered, the job succeeds.
+    `collected` is the folder of collected inputs (collected_inputs())."""
     package = settings.sources_dir_train
-    step = command(
+    gated = settings.replace(run_evaluation=True)  # unattended: always compare with production
+    environment = reference(training_environment(settings))  # has scipy and matplotlib (via mlflow)
+    steps = training_steps(gated, environment)
+    monitor_step = command(
         name=f"{package}_monitor",
         display_name="Monitor",
-        command=LOG_MONITOR.replace("{package}", package),
+        command=MONITOR.replace("{package}", package),
         code=str(PROJECT_ROOT),
-        environment=reference(training_environment(settings)),  # has scipy and matplotlib (via mlflow)
+        environment=environment,
         inputs={"log": Input(type=AssetTypes.URI_FOLDER), "reference": Input(type=AssetTypes.URI_FILE)},
-        outputs={"report": Output(type=AssetTypes.URI_FOLDER)},
-        is_deterministic=False,  # the collected log grows between runs under the same path
+        outputs={"report": Output(type=AssetTypes.URI_FOLDER), "breach": Output(type=AssetTypes.URI_FOLDER)},
+        is_deterministic=False,  # the collected inputs grow between runs under the same path
     )
+    name = f"{settings.training_pipeline_name}-{target}-drift-retraining"
 
     @dsl.pipeline(
-        name=f"{settings.training_pipeline_name}-{target}-monitoring",
-        display_name=f"{settings.training_pipeline_name}-{target}-monitoring",
-        description=f"Drift and data quality of what the {target} deployment scored (docs/monitoring.md)",
+        name=name,
+        display_name=name,
+        description=f"Retrain when what the {target} deployment scored drifts (docs/monitoring.md)",
         compute=settings.aml_compute_cluster_name,
     )
-    def monitoring_pipeline(log, reference_data):  # dsl reads no string annotations
-        monitor = step(log=log, reference=reference_data)
-        return {"report": monitor.outputs.report}
+    def pipeline(log, data, model_name, build_id, build_uri, experiment_name):  # dsl reads no string annotations
+        monitor = monitor_step(log=log, reference=data)
+        train = steps["train"](data=data, drift_input=monitor.outputs.breach)
+        evaluate = steps["evaluate"](
+            model_input=train.outputs.model, metrics_input=train.outputs.metrics, model_name=model_name
+        )
+        register = steps["register"](
+            model_input=train.outputs.model,
+            metrics_input=train.outputs.metrics,
+            decision_input=evaluate.outputs.decision,
+            model_name=model_name,
+            build_id=build_id,
+            build_uri=build_uri,
+            experiment_name=experiment_name,
+        )
+        return {"report": monitor.outputs.report, "registration": register.outputs.registration}
 
-    job = monitoring_pipeline(
-        log=Input(type=AssetTypes.URI_FOLDER, path=collected_logs.datastore_uri(target)),
-        reference_data=training_input(settings),
+    build_id = f"scheduled-{target}-drift-retraining"  # register_step makes it unique per run
+    job = pipeline(
+        log=Input(type=AssetTypes.URI_FOLDER, path=collected),
+        data=training_input(settings),
+        model_name=settings.model_name,
+        build_id=build_id,
+        build_uri=DRIFT_RETRAINING_BUILD_URI,
+        experiment_name=settings.experiment_name,
     )
-    job.experiment_name = f"{settings.experiment_name}-monitoring"
+    job.experiment_name = f"{settings.experiment_name}-drift-retraining"
+    job.tags = {"BuildId": build_id, "BuildUri": DRIFT_RETRAINING_BUILD_URI, "Target": target}
     return job
 
 
-def log_monitor_schedule(settings: Settings, target: str) -> JobSchedule:
-    """The log monitoring pipeline of `target` daily, when Azure ML's monitors run (MONITOR_CRON)."""
+def drift_retraining_schedule(settings: Settings, target: str) -> JobSchedule:
+    """The drift-retraining pipeline of `target` daily at DRIFT_RETRAINING_CRON."""
     return JobSchedule(
-        name=f"{settings.training_pipeline_name}-{target}-monitor",
-        trigger=CronTrigger(expression=MONITOR_CRON),
-        create_job=log_monitoring_pipeline(settings, target),
-        description=f"Drift and data quality of {settings.model_name} on {target} (docs/monitoring.md)",
+        name=f"{settings.training_pipeline_name}-{target}-drift-retraining",
+        trigger=CronTrigger(expression=DRIFT_RETRAINING_CRON),
+        create_job=drift_retraining_pipeline(settings, target, collected_inputs(settings, target)),
+        description=f"Retrains {settings.model_name} when its inputs on {target} drift (docs/monitoring.md)",
     )
 
 
@@ -215,22 +268,23 @@ class JobFileSchedule(JobSchedule):
 
 
 def schedules(settings: Settings, targets: list[str]) -> Iterator[tuple[str, Any]]:
-    """(dry-run file, entity): the retraining pipeline and its schedule, and the monitor of each
-    monitored target."""
+    """(dry-run file, entity): the retraining pipeline and its schedule, the model monitor of each
+    online endpoint, and the drift-retraining pipeline of each target with its schedule."""
     retraining = retraining_schedule(settings)
     yield "jobs/retraining_pipeline.yml", retraining.create_job
     yield "schedules/retraining.yml", JobFileSchedule(retraining, "../jobs/retraining_pipeline.yml")
     for endpoint in monitored_endpoints(settings, targets):
         yield f"schedules/{endpoint}-monitor.yml", monitor_schedule(settings, endpoint, PRODUCTION)
-    for target in log_monitored(targets):
-        yield from log_monitor_entities(settings, target)
+    for target in targets:
+        yield from drift_retraining_entities(settings, target)
 
 
-def log_monitor_entities(settings: Settings, target: str) -> Iterator[tuple[str, Any]]:
-    """(dry-run file, entity): the log monitoring pipeline of `target` and its schedule."""
-    schedule = log_monitor_schedule(settings, target)
-    yield f"jobs/{target}_monitoring_pipeline.yml", schedule.create_job
-    yield f"schedules/{target}-monitor.yml", JobFileSchedule(schedule, f"../jobs/{target}_monitoring_pipeline.yml")
+def drift_retraining_entities(settings: Settings, target: str) -> Iterator[tuple[str, Any]]:
+    """(dry-run file, entity): the drift-retraining pipeline of `target` and its schedule."""
+    schedule = drift_retraining_schedule(settings, target)
+    job_file = f"jobs/{target}_drift_retraining_pipeline.yml"
+    yield job_file, schedule.create_job
+    yield f"schedules/{target}-drift-retraining.yml", JobFileSchedule(schedule, f"../{job_file}")
 
 
 def monitored_by_azure_ml(target: str) -> bool:
@@ -263,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         ml_client = workspace_client(settings)
         endpoints = monitored_endpoints(settings, args.target)
         monitors = [monitor_schedule(settings, endpoint, PRODUCTION) for endpoint in endpoints]
-        monitors += [log_monitor_schedule(settings, target) for target in log_monitored(args.target)]
+        monitors += [drift_retraining_schedule(settings, target) for target in args.target]
         for schedule in [retraining_schedule(settings), *monitors]:
             ml_client.schedules.begin_create_or_update(schedule).result()
             print(f"Created or updated the schedule {schedule.name}")

@@ -140,11 +140,11 @@ def check_collects_into_the_file_share(
     """A deployment of a target Azure ML cannot monitor (ml_service/deploy/collected_logs.py): its
     scoring container's SCORING_COLLECT_LOG (in `environment`) points into the file share (`share`)
     mounted at MOUNT, named by the workspace's file datastore at deploy time, in the folder the
-    scheduled log monitor reads; the storage key stays in ARM."""
+    drift-retraining pipeline reads; the storage key stays in ARM."""
     from ml_service.deploy import collected_logs
-    from ml_service.monitoring import log_monitored
+    from ml_service.monitoring import collected_inputs, log_monitored
 
-    assert log_monitored([target]) == [target]  # the scheduled log monitor watches it
+    assert log_monitored([target]) == [target]
     (deploy,) = [command for command in runner.commands if command[:3] == ["az", "deployment", "group"]]
     assert deploy[deploy.index("--parameters") + 1 :] == [
         f"{collected_logs.ACCOUNT}=workspacestorage",
@@ -155,6 +155,7 @@ def check_collects_into_the_file_share(
     log = collected_logs.log_path(target)
     assert log.startswith(f"{collected_logs.MOUNT}/{collected_logs.folder(target)}/")
     assert collected_logs.datastore_uri(target).endswith(f"/paths/{collected_logs.folder(target)}/")
+    assert collected_inputs(example_settings("monitoring"), target) == collected_logs.datastore_uri(target)
     assert {"name": "SCORING_COLLECT_LOG", "value": log} in environment
     values = " ".join(str(value) for value in share.values())
     assert f"parameters('{collected_logs.SHARE}')" in values

@@ -314,11 +314,13 @@ def _schema_lines(output: Path) -> list[Finding]:
 
 
 RETRAINING_GATE = "the scheduled retraining does not end at the evaluate gate (register without evaluate's decision)"
+DRIFT_GATE = "the drift-retraining pipeline trains whatever its monitor finds (train without the monitor's breach)"
 
 
 def _retraining_gate(output: Path) -> list[Finding]:
     """A scheduled pipeline that trains (the retraining of docs/monitoring.md) ends at the evaluate
-    gate: its register step takes the evaluate step's decision, so a retrained model is registered only if better."""
+    gate: its register step takes the evaluate step's decision, so a retrained model is registered only if better.
+    One that monitors first (the drift retraining) trains only on a breach: its train step takes the monitor's."""
     findings = []
     for path in sorted(output.glob("schedules/*.yml")):
         create_job = (yamlio.load(path.read_text(encoding="utf-8")) or {}).get("create_job")
@@ -327,12 +329,15 @@ def _retraining_gate(output: Path) -> list[Finding]:
         job_file = path.parent / str(create_job.get("job", ""))
         pipeline = yamlio.load(job_file.read_text(encoding="utf-8")) if job_file.is_file() else None
         jobs = (pipeline or {}).get("jobs") or {}
-        if "register" not in jobs and "evaluate" not in jobs:  # registers nothing: a log monitor, no gate
+        if "register" not in jobs and "evaluate" not in jobs:  # registers nothing: a monitor alone, no gate
             continue
+        name = f"{DRY_RUN_OUTPUT}/{path.relative_to(output).as_posix()}"
         decision = str(((jobs.get("register") or {}).get("inputs") or {}).get("decision_input", ""))
         if "evaluate" not in jobs or "parent.jobs.evaluate.outputs" not in decision:
-            name = f"{DRY_RUN_OUTPUT}/{path.relative_to(output).as_posix()}"
             findings.append(Finding(name, None, RETRAINING_GATE))
+        drift = str(((jobs.get("train") or {}).get("inputs") or {}).get("drift_input", ""))
+        if "monitor" in jobs and "parent.jobs.monitor.outputs" not in drift:
+            findings.append(Finding(name, None, DRIFT_GATE))
     return findings
 
 

@@ -64,6 +64,7 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
             "docs/observability.md",
             "tests/test_ml_service_deploy.py",
             "tests/test_ml_service_monitoring.py",
+            "tests/test_ml_service_drift_retraining.py",
             "ml_service/variables/monitoring.json",
             ".pipelines/{sample_name}-cd.yml",
             ".github/workflows/{sample_name}-cd.yml",
@@ -78,7 +79,6 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
             "ml_service/deploy/collected_logs.py",
             "ml_service/deploy/registry_guard.py",
             "ml_service/deploy/scoring_image.py",
-            "tests/test_ml_service_log_monitoring.py",
             "tests/test_ml_service_scoring_image.py",
         )
     ),

@@ -3,7 +3,7 @@
 Azure ML's data collector serves only its own online endpoints, so the scoring image appends the
 collector's JSONL lines itself (SCORING_COLLECT_LOG) to a file share mounted into the container:
 the share of the workspace's `workspacefilestore` datastore, which every workspace has. The
-scheduled log monitor (ml_service/monitoring.py) reads the same folder through that datastore.
+drift-retraining pipeline (ml_service/monitoring.py) reads the same folder through that datastore.
 
 The ARM templates take the share as parameters (`parameters()`), filled at deploy time from the
 datastore; the storage key is read by ARM (listKeys) and never passes through the pipeline: ACI's
@@ -30,7 +30,7 @@ def folder(target: str) -> str:
 
 
 def datastore_uri(target: str) -> str:
-    """What the scheduled log monitor reads: the folder through the workspace's file datastore."""
+    """What the drift-retraining pipeline reads: the folder through the workspace's file datastore."""
     return f"azureml://datastores/{DATASTORE}/paths/{folder(target)}/"
 
 

@@ -59,7 +59,7 @@ def deployment(settings: Settings, model: RegisteredModel, name: str = PRODUCTIO
         request_settings=request_settings(),
         environment_variables=dict(SERVER_ENVIRONMENT),
         tags={"ModelVersion": model.version},
-        data_collector=data_collector(),  # model inputs and outputs, for the model monitor
+        data_collector=data_collector(settings.online_endpoint_name, name),  # model inputs and outputs, for monitoring
     )
 
 

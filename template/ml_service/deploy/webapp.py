@@ -7,7 +7,7 @@ AcrPull on the registry; this points the app at the new image, pulled with that 
 disabled. The template repeats the IaC's settings of the app, so a deploy never weakens them.
 
 Every scored request's inputs and outputs are appended to the workspace's file share, mounted at
-/mnt/collected (ml_service/deploy/collected_logs.py), for the scheduled log monitor.
+/mnt/collected (ml_service/deploy/collected_logs.py), for the drift-retraining pipeline.
 
 No anonymous requests: App Service authentication answers 401 to any request without an Entra ID
 token for the app registration WEBAPP_AUTH_CLIENT_ID (audience api://<client id>). The IaC creates

@@ -16,6 +16,7 @@ from ml_service.settings import PROJECT_ROOT, Settings
 TRAIN = (
     "python -m {package}.training.train_step --data ${{inputs.data}} --parameters {package}/parameters.json"
     " --model-output ${{outputs.model}} --metrics-output ${{outputs.metrics}}"
+    " $[[--drift-input ${{inputs.drift_input}}]]"
 )
 EVALUATE = (
     "python -m {package}.evaluate.evaluate_step --model-input ${{inputs.model_input}}"
@@ -51,7 +52,11 @@ def training_steps(settings: Settings, environment: str) -> dict[str, CommandCom
         name=f"{package}_train",
         display_name="Train",
         command=TRAIN.replace("{package}", package),
-        inputs={"data": Input(type=AssetTypes.URI_FILE)},
+        inputs={
+            "data": Input(type=AssetTypes.URI_FILE),
+            # the monitor's breach.json in the drift-retraining pipeline (ml_service/monitoring.py)
+            "drift_input": Input(type=AssetTypes.URI_FOLDER, optional=True),
+        },
         outputs={"model": _folder(), "metrics": _folder()},
         **shared,
     )

@@ -10,6 +10,8 @@ Two switches (environment variables, "true" or "false", both default "true"):
 - ALLOW_RUN_CANCEL=true: a model that is not better than production stops the run before
   registration (the register step registers nothing and says why, and the run still succeeds).
   ALLOW_RUN_CANCEL=false: the comparison is only reported; the model is registered anyway.
+
+When the train step trained nothing (no drift breach, monitoring/gate.py) the decision is not to register.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..monitoring.gate import skipped_reason
 from ..util import tracking
 
 
@@ -71,6 +74,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    skipped = skipped_reason(args.metrics_input)
+    if skipped:
+        write_decision(Path(args.decision_output), {"register": False, "reason": skipped, "new_mse": None})
+        return 0
     new_mse = float(json.loads((Path(args.metrics_input) / "metrics.json").read_text())["mse"])
     run_evaluation = env_flag("RUN_EVALUATION")
     allow_run_cancel = env_flag("ALLOW_RUN_CANCEL")
@@ -85,11 +92,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Production model {args.model_name} version {production.version} has no mse tag to compare with")
 
     decision = decide(new_mse, production_mse, run_evaluation=run_evaluation, allow_run_cancel=allow_run_cancel)
-    output = Path(args.decision_output)
+    write_decision(Path(args.decision_output), decision)
+    return 0
+
+
+def write_decision(output: Path, decision: dict[str, Any]) -> None:
     output.mkdir(parents=True, exist_ok=True)
     (output / "decision.json").write_text(json.dumps(decision, indent=2) + "\n")
     print(f"Evaluation: {'register' if decision['register'] else 'do not register'}: {decision['reason']}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@
 Computes, per feature, the metrics of Azure ML model monitoring (metrics.py) and compares them with
 the data contract's MONITORING_THRESHOLDS (util/data.py); writes report.html and summary.json under
 --output, prints a one-screen summary and exits 1 when a threshold is breached (2 on bad input).
+With --breach-output DIR (the drift-retraining pipeline in Azure ML) it writes DIR/breach.json
+instead and exits 0 on a breach: the pipeline's train step reads it and retrains (gate.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..util.data import FEATURES, MONITORING_MIN_ROWS, MONITORING_THRESHOLDS, read_data
+from .gate import write_breach
 from .metrics import feature_metrics
 
 INPUTS = "azureml.inference.model_inputs"
@@ -114,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", type=Path, required=True, help="the data collector's JSONL log, or a folder of them")
     parser.add_argument("--reference", type=Path, required=True, help="the training data (CSV)")
     parser.add_argument("--output", type=Path, required=True, help="folder for report.html and summary.json")
+    parser.add_argument("--breach-output", type=Path, help="folder for breach.json; a breach then exits 0")
     args = parser.parse_args(argv)
     try:
         summary = monitor(args.log, args.reference, args.output)
@@ -121,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make monitor: {error}", file=sys.stderr)
         return 2
     print_summary(summary, args.output / "report.html")
+    if args.breach_output:
+        write_breach(args.breach_output, summary)
+        return 0
     return 1 if summary["breaches"] else 0
 
 

@@ -3,7 +3,8 @@
     python -m <package>.training.train_step --data data/diabetes.csv --parameters <package>/parameters.json \
         --model-output outputs/model --metrics-output outputs/metrics
 
-Azure ML runs the same command with its input and output paths.
+Azure ML runs the same command with its input and output paths. With --drift-input (the
+drift-retraining pipeline, monitoring/gate.py) it trains only when the monitor found a breach.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import mlflow
 import mlflow.sklearn
 from mlflow.models import infer_signature
 
+from ..monitoring.gate import no_breach_reason, write_skipped
 from ..util import tracking
 from ..util.data import distribution_problems, missing_value_problems, read_data, schema_problems
 from .train import get_model_metrics, split_data, train_model
@@ -30,11 +32,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model-output", required=True, help="folder for the MLflow model")
     parser.add_argument("--metrics-output", required=True, help="folder for metrics.json and run.json")
     parser.add_argument("--experiment-name", default=os.environ.get("EXPERIMENT_NAME"))
+    parser.add_argument("--drift-input", help="folder with the monitor's breach.json: train only on a breach")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    reason = no_breach_reason(args.drift_input) if args.drift_input else None
+    if reason:
+        write_skipped([Path(args.model_output), Path(args.metrics_output)], reason)
+        print(f"Not trained: {reason}")
+        return 0
     parameters = json.loads(Path(args.parameters).read_text())["training"]
     df = read_data(args.data)
     problems = schema_problems(df) + missing_value_problems(df)

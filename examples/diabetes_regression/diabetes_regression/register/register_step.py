@@ -6,6 +6,10 @@
 Writes model.json {"registered": bool, "name": str, "version": str | null, "reason": str}, which the
 deployment pipelines read. A registered version is tagged with its metrics, BuildId, BuildUri, the
 experiment name and the training run id, and becomes the `production` alias.
+
+A build id starting with "scheduled-" (the scheduled pipelines of docs/monitoring.md, which run
+again and again under one name) is made unique by the training run's id; a CI build's id is its own.
+When the train step trained nothing (no drift breach, monitoring/gate.py) nothing is registered.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from typing import Any
 
 import mlflow
 
+from ..monitoring.gate import skipped_reason
 from ..util import tracking
+
+SCHEDULED_BUILD_PREFIX = "scheduled-"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,10 +47,16 @@ def registration_tags(metrics: dict[str, Any], tag_metrics: list[str], args: arg
 
 
 def register(args: argparse.Namespace) -> dict[str, Any]:
+    result: dict[str, Any] = {"registered": False, "name": args.model_name, "version": None}
+    skipped = skipped_reason(args.metrics_input)
+    if skipped:
+        return {**result, "reason": skipped}
     metrics_input = Path(args.metrics_input)
     metrics = json.loads((metrics_input / "metrics.json").read_text())
     run_file = metrics_input / "run.json"
     run_id = json.loads(run_file.read_text())["run_id"] if run_file.is_file() else ""
+    if args.build_id.startswith(SCHEDULED_BUILD_PREFIX):  # one registration per scheduled run, not per schedule
+        args = argparse.Namespace(**{**vars(args), "build_id": f"{args.build_id}-{run_id}"})
     decision = (
         json.loads((Path(args.decision_input) / "decision.json").read_text())
         if args.decision_input
@@ -51,7 +64,6 @@ def register(args: argparse.Namespace) -> dict[str, Any]:
     )
     parameters = json.loads((Path(__file__).resolve().parents[1] / "parameters.json").read_text())
     tag_metrics = parameters.get("registration", {}).get("tags", ["mse"])
-    result: dict[str, Any] = {"registered": False, "name": args.model_name, "version": None}
 
     client = tracking.configure(args.experiment_name)
     existing = tracking.version_for_build(client, args.model_name, args.build_id)

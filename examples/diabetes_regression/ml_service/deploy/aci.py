@@ -6,7 +6,7 @@ The group pulls the image with the user-assigned identity ACI_IDENTITY_NAME (Acr
 the IaC); the registry's admin user stays disabled.
 
 Every scored request's inputs and outputs are appended to the workspace's file share, mounted at
-/mnt/collected (ml_service/deploy/collected_logs.py), for the scheduled log monitor.
+/mnt/collected (ml_service/deploy/collected_logs.py), for the drift-retraining pipeline.
 
 The smoke test runs inside the network too: a one-shot container group in the same subnet posts the
 sample rows to the private address and exits 0 or 1 (`python -m ml_service.smoke_test --target aci`).
