@@ -7,15 +7,15 @@
   (<package>/util/data.py) and alert emails from MONITORING_ALERT_EMAILS.
 - `retraining_schedule()`: a JobSchedule that submits the training pipeline on RETRAIN_CRON; the
   pipeline ends at its evaluate gate, so a retrained model is registered only when it is better.
-- `drift_retraining_schedule()`: for every target, a daily pipeline: the ML package's monitor
-  (`<package>.monitoring.monitor`, the metrics and thresholds of `make monitor`) over the inputs the
-  target collected (the data collector's folder, or for ACI and App Service the file share their
-  scoring containers write), then train -> evaluate -> register, where train runs only on a breach
-  and the evaluate gate registers only a better model.
+- `drift_retraining_schedule()`: for every target that collects what it scores, a daily pipeline:
+  the ML package's monitor (`<package>.monitoring.monitor`, the metrics and thresholds of `make
+  monitor`) over the inputs the target collected (the data collector's folder, or for ACI and App
+  Service the file share their scoring containers write), then train -> evaluate -> register, where
+  train runs only on a breach and the evaluate gate registers only a better model.
 
 Everything is built offline (the dry run writes it); `main` creates or updates the schedules after
 a deployment to TARGET (Azure ML's model monitor watches online endpoints only, managed and
-Kubernetes; the drift-retraining pipeline watches every target):
+Kubernetes; the drift-retraining pipeline watches every target that collects):
 
     python -m ml_service.monitoring --target TARGET [--target TARGET ...]
 """
@@ -275,7 +275,7 @@ def schedules(settings: Settings, targets: list[str]) -> Iterator[tuple[str, Any
     yield "schedules/retraining.yml", JobFileSchedule(retraining, "../jobs/retraining_pipeline.yml")
     for endpoint in monitored_endpoints(settings, targets):
         yield f"schedules/{endpoint}-monitor.yml", monitor_schedule(settings, endpoint, PRODUCTION)
-    for target in targets:
+    for target in collecting(targets):
         yield from drift_retraining_entities(settings, target)
 
 
@@ -300,6 +300,12 @@ def log_monitored(targets: Iterable[str]) -> list[str]:
     return [target for target in targets if getattr(target_module(target), "MONITORED_FROM_LOGS", False)]
 
 
+def collecting(targets: Iterable[str]) -> list[str]:
+    """The targets whose scored inputs are collected (by Azure ML's data collector, or by their scoring
+    container into the file share): each gets a drift-retraining pipeline over them."""
+    return [target for target in targets if monitored_by_azure_ml(target) or log_monitored([target])]
+
+
 def monitored_endpoints(settings: Settings, targets: Iterable[str]) -> list[str]:
     return [endpoint_name(settings, target) for target in targets if monitored_by_azure_ml(target)]
 
@@ -317,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         ml_client = workspace_client(settings)
         endpoints = monitored_endpoints(settings, args.target)
         monitors = [monitor_schedule(settings, endpoint, PRODUCTION) for endpoint in endpoints]
-        monitors += [drift_retraining_schedule(settings, target) for target in args.target]
+        monitors += [drift_retraining_schedule(settings, target) for target in collecting(args.target)]
         for schedule in [retraining_schedule(settings), *monitors]:
             ml_client.schedules.begin_create_or_update(schedule).result()
             print(f"Created or updated the schedule {schedule.name}")
