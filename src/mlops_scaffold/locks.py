@@ -48,7 +48,15 @@ EXPORT_ARGS += ("--format", "requirements-txt")
 # the Linux x86_64 images Azure ML builds. Docker scoring images install score's list.
 ENVIRONMENTS = {
     "train": ("azureml-mlflow", "mlflow", "numpy", "pandas", "scikit-learn"),
-    "score": ("azureml-inference-server-http", "azureml-mlflow", "mlflow", "numpy", "pandas", "scikit-learn"),
+    "score": (
+        "azureml-ai-monitoring",  # score.py's custom logging to the deployment's data collector
+        "azureml-inference-server-http",
+        "azureml-mlflow",
+        "mlflow",
+        "numpy",
+        "pandas",
+        "scikit-learn",
+    ),
 }
 AZURE_PLATFORM = "x86_64-manylinux_2_28"
 ENVIRONMENT_HEADER = "# {name}: exported from uv.lock by `make locks` (Linux x86_64, Python {python}).\n"

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -98,3 +102,59 @@ def test_init_says_where_it_looked_for_the_model(tmp_path: Path, monkeypatch) ->
     monkeypatch.setenv("AZUREML_MODEL_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="no MLflow model"):
         score.init()
+
+
+class DataCollectorSidecar(BaseHTTPRequestHandler):
+    """Stands in for the data collector beside an Azure ML deployment's container: records what the
+    scoring script's collectors post to it (azureml-ai-monitoring sends POST /modeldata/log)."""
+
+    received: list[tuple[str, dict[str, str], str]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.received.append((self.path, {key.lower(): value for key, value in self.headers.items()}, body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+
+@pytest.fixture
+def sidecar(monkeypatch) -> Iterator[list]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), DataCollectorSidecar)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    DataCollectorSidecar.received = []
+    # What Azure ML sets in a deployment's container when its data collector is on.
+    monkeypatch.setenv("AZUREML_MDC_ENABLED", "true")
+    monkeypatch.setenv("AZUREML_MDC_HOST", "127.0.0.1")
+    monkeypatch.setenv("AZUREML_MDC_PORT", str(server.server_address[1]))
+    yield DataCollectorSidecar.received
+    from azureml.ai.monitoring.init import teardown  # the SDK keeps process-wide state: reset it
+
+    teardown()
+    score.collectors = None
+    server.shutdown()
+
+
+def test_an_azure_ml_deployment_hands_every_request_to_its_data_collector(trained, monkeypatch, sidecar) -> None:
+    monkeypatch.setenv("AZUREML_MODEL_DIR", str(trained["model"].parent))
+    score.init()
+    result = score.run(json.dumps(SAMPLE), HEADERS)
+    deadline = time.monotonic() + 10  # the collector sends from its own thread
+    while len(sidecar) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    posts = {headers["ce-type"]: (path, headers, json.loads(body)) for path, headers, body in sidecar}
+    assert set(posts) == {"azureml.inference.model_inputs", "azureml.inference.model_outputs"}
+    _, inputs_headers, inputs = posts["azureml.inference.model_inputs"]
+    _, outputs_headers, outputs = posts["azureml.inference.model_outputs"]
+    names = list(score.feature_names())
+    assert inputs == [dict(zip(names, map(float, row), strict=True)) for row in SAMPLE["data"]]
+    # pandas writes the collector's JSON with 10 decimals
+    assert outputs == [{"prediction": pytest.approx(value, abs=1e-9)} for value in result["result"]]
+    assert inputs_headers["ce-x-request-id"] == outputs_headers["ce-x-request-id"]  # one request, correlated
+    assert {path for path, _, _ in sidecar} == {"/modeldata/log"}
+
+
+def test_without_a_data_collector_nothing_is_handed_to_one(loaded) -> None:
+    assert score.collectors is None  # locally, on ACI and App Service: the file log instead (SCORING_COLLECT_LOG)

@@ -9,7 +9,9 @@ exactly). Every request logs one JSON line with RequestId, TraceParent and Numbe
 
 When SCORING_COLLECT_LOG names a file (`make serve`, `make batch-score`), every scored request also
 appends its inputs and predictions to it as JSON lines in the shape of Azure ML's data collector
-(model_inputs, model_outputs), which `make monitor` reads (docs/monitoring.md).
+(model_inputs, model_outputs), which `make monitor` reads (docs/monitoring.md). On an Azure ML
+online endpoint whose deployment has a data collector (it sets AZUREML_MDC_*), the same rows go to
+the collector through azureml-ai-monitoring (custom logging: the collector stores nothing by itself).
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ REQUEST_ID_HEADERS = ("x-request-id", "x-ms-request-id", "x-ms-client-request-id
 # empty: nothing is collected (the default; Azure ML's own collector serves online endpoints).
 # "{host}" in it is the host name: on a shared mount (ACI, App Service) each instance has its file.
 COLLECT_LOG = os.environ.get("SCORING_COLLECT_LOG", "").replace("{host}", socket.gethostname())
+# The deployment's data collector (ml_service/monitoring.py's data_collector): (model_inputs,
+# model_outputs) collectors when Azure ML configured one for this container, else None.
+collectors: tuple[Any, Any] | None = None
 
 
 class BadRequest(ValueError):
@@ -63,8 +68,35 @@ def find_model_dir(root: Path) -> Path:
 
 
 def init() -> None:
-    global model
+    global model, collectors
     model = mlflow.sklearn.load_model(str(find_model_dir(Path(os.environ.get("AZUREML_MODEL_DIR", ".")))))
+    collectors = azure_collectors()
+
+
+def azure_collectors() -> tuple[Any, Any] | None:
+    """azureml-ai-monitoring's collectors when Azure ML configured the deployment's data collector
+    (AZUREML_MDC_CONFIG_PATH, or AZUREML_MDC_ENABLED=true); None elsewhere (locally, ACI, App Service)."""
+    enabled = os.environ.get("AZUREML_MDC_ENABLED", "").lower() == "true"
+    if not (os.environ.get("AZUREML_MDC_CONFIG_PATH") or enabled):
+        return None
+    from azureml.ai.monitoring import Collector
+
+    return tuple(Collector(name=name, on_error=collector_error) for name in ("model_inputs", "model_outputs"))
+
+
+def collector_error(error: Exception) -> None:
+    """A row the collector could not take is logged, never turned into a failed request."""
+    print(json.dumps({"DataCollectorError": str(error)}), flush=True)
+
+
+def collect_to_azure(features: np.ndarray, predictions: np.ndarray) -> None:
+    """Hand the request's rows to the deployment's data collector: inputs by feature name, outputs
+    as `prediction`, correlated (the collector's sidecar writes them to the blob store)."""
+    import pandas as pd
+
+    inputs, outputs = collectors
+    context = inputs.collect(pd.DataFrame(features, columns=list(feature_names())))
+    outputs.collect(pd.DataFrame({"prediction": predictions}), context)
 
 
 def _integer(text: str) -> float:
@@ -183,6 +215,8 @@ def run(raw_data: str, request_headers: dict[str, str] | None = None) -> Any:
         log_request(headers, 0, str(error))
         return AMLResponse({"error": str(error)}, error.status, json_str=True)
     log_request(headers, len(predictions))
+    if collectors:
+        collect_to_azure(features, predictions)
     if COLLECT_LOG:
         request_id = next((headers[name] for name in REQUEST_ID_HEADERS if headers.get(name)), "")
         collect(COLLECT_LOG, features, predictions, request_id)
