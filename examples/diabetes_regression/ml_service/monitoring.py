@@ -58,7 +58,7 @@ from ml_service.deploy.endpoints import endpoint_name, target_module
 from ml_service.deploy.endpoints import targets as deployment_targets
 from ml_service.deploy.online import PRODUCTION
 from ml_service.environments import reference, training_environment
-from ml_service.pipelines.training import build_training_pipeline, training_steps
+from ml_service.pipelines.training import build_training_pipeline, train_evaluate_register, training_steps
 from ml_service.settings import PROJECT_ROOT, Settings, load_settings
 
 # The model monitor runs daily at 06:00 UTC on serverless Spark (Azure ML's defaults for a monitor).
@@ -211,18 +211,9 @@ def drift_retraining_pipeline(settings: Settings, target: str, collected: str) -
     )
     def pipeline(log, data, model_name, build_id, build_uri, experiment_name):  # dsl reads no string annotations
         monitor = monitor_step(log=log, reference=data)
-        train = steps["train"](data=data, drift_input=monitor.outputs.breach)
-        evaluate = steps["evaluate"](
-            model_input=train.outputs.model, metrics_input=train.outputs.metrics, model_name=model_name
-        )
-        register = steps["register"](
-            model_input=train.outputs.model,
-            metrics_input=train.outputs.metrics,
-            decision_input=evaluate.outputs.decision,
-            model_name=model_name,
-            build_id=build_id,
-            build_uri=build_uri,
-            experiment_name=experiment_name,
+        monitor.name = "monitor"
+        _, register = train_evaluate_register(
+            steps, True, data, model_name, build_id, build_uri, experiment_name, drift_input=monitor.outputs.breach
         )
         return {"report": monitor.outputs.report, "registration": register.outputs.registration}
 

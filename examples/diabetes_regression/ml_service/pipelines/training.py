@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from azure.ai.ml import Input, Output, command, dsl
 from azure.ai.ml.constants import AssetTypes
 from azure.ai.ml.entities import CommandComponent, PipelineJob
@@ -93,6 +95,41 @@ def training_steps(settings: Settings, environment: str) -> dict[str, CommandCom
     return {"train": train, "evaluate": evaluate, "register": register}
 
 
+def train_evaluate_register(
+    steps: dict[str, CommandComponent],
+    evaluate: bool,
+    data: Any,
+    model_name: Any,
+    build_id: Any,
+    build_uri: Any,
+    experiment_name: Any,
+    drift_input: Any = None,
+) -> tuple[Any, Any]:
+    """Inside a dsl pipeline: the train, evaluate (when `evaluate`) and register nodes, wired so that
+    register takes evaluate's decision; `drift_input` (a monitor's breach output) gates training.
+    Returns the train and register nodes. Shared by the training and drift-retraining pipelines."""
+    train = steps["train"](data=data, **({"drift_input": drift_input} if drift_input is not None else {}))
+    train.name = "train"
+    decision = {}
+    if evaluate:
+        evaluation = steps["evaluate"](
+            model_input=train.outputs.model, metrics_input=train.outputs.metrics, model_name=model_name
+        )
+        evaluation.name = "evaluate"
+        decision = {"decision_input": evaluation.outputs.decision}
+    register = steps["register"](
+        model_input=train.outputs.model,
+        metrics_input=train.outputs.metrics,
+        model_name=model_name,
+        build_id=build_id,
+        build_uri=build_uri,
+        experiment_name=experiment_name,
+        **decision,
+    )
+    register.name = "register"
+    return train, register
+
+
 def build_training_pipeline(settings: Settings, build_id: str, build_uri: str) -> PipelineJob:
     """The pipeline job, ready to hand to MLClient.jobs.create_or_update."""
     steps = training_steps(settings, reference(training_environment(settings)))
@@ -105,23 +142,8 @@ def build_training_pipeline(settings: Settings, build_id: str, build_uri: str) -
         compute=settings.aml_compute_cluster_name,
     )
     def training_pipeline(data, model_name, build_id, build_uri, experiment_name):  # dsl reads no string annotations
-        train = steps["train"](data=data)
-        decision = {}
-        if run_evaluation:
-            evaluate = steps["evaluate"](
-                model_input=train.outputs.model,
-                metrics_input=train.outputs.metrics,
-                model_name=model_name,
-            )
-            decision = {"decision_input": evaluate.outputs.decision}
-        register = steps["register"](
-            model_input=train.outputs.model,
-            metrics_input=train.outputs.metrics,
-            model_name=model_name,
-            build_id=build_id,
-            build_uri=build_uri,
-            experiment_name=experiment_name,
-            **decision,
+        train, register = train_evaluate_register(
+            steps, run_evaluation, data, model_name, build_id, build_uri, experiment_name
         )
         return {"model": train.outputs.model, "registration": register.outputs.registration}
 
