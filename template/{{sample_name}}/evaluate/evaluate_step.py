@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     skipped = skipped_reason(args.metrics_input)
     if skipped:
-        write_decision(Path(args.decision_output), {"register": False, "reason": skipped, "new_mse": None})
+        decision = {"register": False, "reason": skipped, "new_mse": None, "production_mse": None}
+        write_decision(Path(args.decision_output), decision)
         return 0
     new_mse = float(json.loads((Path(args.metrics_input) / "metrics.json").read_text())["mse"])
     run_evaluation = env_flag("RUN_EVALUATION")

@@ -6,8 +6,8 @@
 Computes, per feature, the metrics of Azure ML model monitoring (metrics.py) and compares them with
 the data contract's MONITORING_THRESHOLDS (util/data.py); writes report.html and summary.json under
 --output, prints a one-screen summary and exits 1 when a threshold is breached (2 on bad input).
-With --breach-output DIR (the drift-retraining pipeline in Azure ML) it writes DIR/breach.json
-instead and exits 0 on a breach: the pipeline's train step reads it and retrains (gate.py).
+With --breach-output DIR (the drift-retraining pipeline in Azure ML) it also writes DIR/breach.json
+and exits 0 on a breach: the pipeline's train step reads it and retrains (gate.py).
 """
 
 from __future__ import annotations
