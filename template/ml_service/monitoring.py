@@ -231,12 +231,14 @@ def drift_retraining_pipeline(settings: Settings, target: str, collected: str) -
     return job
 
 
-def drift_retraining_schedule(settings: Settings, target: str) -> JobSchedule:
-    """The drift-retraining pipeline of `target` daily at DRIFT_RETRAINING_CRON."""
+def drift_retraining_schedule(settings: Settings, target: str, collected: str | None = None) -> JobSchedule:
+    """The drift-retraining pipeline of `target` daily at DRIFT_RETRAINING_CRON, over `collected`
+    (default: where the target collects, collected_inputs())."""
+    collected = collected or collected_inputs(settings, target)
     return JobSchedule(
         name=f"{settings.training_pipeline_name}-{target}-drift-retraining",
         trigger=CronTrigger(expression=DRIFT_RETRAINING_CRON),
-        create_job=drift_retraining_pipeline(settings, target, collected_inputs(settings, target)),
+        create_job=drift_retraining_pipeline(settings, target, collected),
         description=f"Retrains {settings.model_name} when its inputs on {target} drift (docs/monitoring.md)",
     )
 
@@ -270,9 +272,11 @@ def schedules(settings: Settings, targets: list[str]) -> Iterator[tuple[str, Any
         yield from drift_retraining_entities(settings, target)
 
 
-def drift_retraining_entities(settings: Settings, target: str) -> Iterator[tuple[str, Any]]:
+def drift_retraining_entities(
+    settings: Settings, target: str, collected: str | None = None
+) -> Iterator[tuple[str, Any]]:
     """(dry-run file, entity): the drift-retraining pipeline of `target` and its schedule."""
-    schedule = drift_retraining_schedule(settings, target)
+    schedule = drift_retraining_schedule(settings, target, collected)
     job_file = f"jobs/{target}_drift_retraining_pipeline.yml"
     yield job_file, schedule.create_job
     yield f"schedules/{target}-drift-retraining.yml", JobFileSchedule(schedule, f"../{job_file}")

@@ -11,16 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from azure.ai.ml.entities import CronTrigger, JobSchedule
 from azure.ai.ml.entities._load_functions import load_schedule  # the schedule loader; not exported by azure.ai.ml
 
 from ml_service.dry_run import write_entities
-from ml_service.monitoring import (
-    DRIFT_RETRAINING_CRON,
-    JobFileSchedule,
-    contract,
-    drift_retraining_pipeline,
-)
+from ml_service.monitoring import DRIFT_RETRAINING_CRON, contract, drift_retraining_entities
 from ml_service.settings import PROJECT_ROOT
 from ml_service.testing import example_settings
 
@@ -34,11 +28,8 @@ REFERENCE = PROJECT_ROOT / "data" / "diabetes.csv"
 def pipeline(tmp_path_factory: pytest.TempPathFactory):
     """The pipeline as the schedule's YAML loads it (the loader reads the job file too)."""
     output = tmp_path_factory.mktemp("build") / "aml"
-    job = drift_retraining_pipeline(SETTINGS, TARGET, COLLECTED)
-    schedule = JobSchedule(name="drift", trigger=CronTrigger(expression=DRIFT_RETRAINING_CRON), create_job=job)
-    entity = JobFileSchedule(schedule, "../jobs/drift.yml")
-    write_entities(output, [("jobs/drift.yml", job), ("schedules/drift.yml", entity)])
-    loaded = load_schedule(output / "schedules" / "drift.yml")
+    write_entities(output, drift_retraining_entities(SETTINGS, TARGET, COLLECTED))
+    loaded = load_schedule(output / "schedules" / f"{TARGET}-drift-retraining.yml")
     assert loaded.trigger.expression == DRIFT_RETRAINING_CRON
     return loaded.create_job
 
