@@ -55,6 +55,11 @@ def old_copies() -> list[Path]:
 #   of a rendering. Both look `yaml.SafeLoader` up when they run, so pointing it at libyaml's
 #   CSafeLoader (the same safe constructors and resolver, with libyaml's parser) parses the same
 #   documents in C.
+# - copier renders every part of every path through Jinja with a freshly built context (the
+#   combined answers, the answers to remember) and computes the answers file's path the same way
+#   for each file: about 1,300 renderings per project, nearly all of literal text such as
+#   "src" or "train.py". A string with no Jinja delimiter and no line break renders to itself, so
+#   it is returned as is (resetting the yield tag's state as Jinja's preprocessing would).
 
 _compiled: dict[tuple[Any, ...], Any] = {}
 
@@ -80,6 +85,26 @@ def _settings(env: jinja2.Environment) -> tuple[Any, ...]:
     )
 
 
+def _is_literal(env: jinja2.Environment, string: str) -> bool:
+    """True when Jinja would render `string` to itself: no delimiter of `env` and no line break
+    (Jinja normalises newlines and drops a trailing one)."""
+    if env.line_statement_prefix or env.line_comment_prefix or "\n" in string or "\r" in string:
+        return False
+    markers = (env.block_start_string, env.variable_start_string, env.comment_start_string)
+    return not any(marker in string for marker in markers)
+
+
+def _reset_yield(env: jinja2.Environment) -> None:
+    """What copier's yield extension does when Jinja preprocesses a source: forget the last yield."""
+    try:
+        from copier._jinja_ext import get_yield_context
+    except ImportError:  # a copier without yield tags: nothing to reset
+        return
+    context = get_yield_context(env)
+    context.yield_name = None
+    context.yield_iterable = None
+
+
 @cache
 def _inside_git_repository(path: Path) -> bool:
     return any((parent / ".git").exists() for parent in (path, *path.parents))
@@ -102,7 +127,29 @@ def fast_rendering() -> Iterator[None]:
         return _compiled[key]
 
     original_sync = getattr(Worker, "_sync_git_index_executable_bit", None)  # copier >= 9.15 only
+    original_render_string = Worker.__dict__.get("_render_string")
+    original_answers_relpath = Worker.__dict__.get("answers_relpath")
     jinja2.Environment.compile = compile_once  # type: ignore[method-assign]
+    if callable(original_render_string):
+
+        @wraps(original_render_string)
+        def render_string(self, string, extra_context=None):
+            if isinstance(string, str) and _is_literal(self.jinja_env, string):
+                _reset_yield(self.jinja_env)
+                return string
+            return original_render_string(self, string, extra_context)
+
+        Worker._render_string = render_string
+    if isinstance(original_answers_relpath, property) and original_answers_relpath.fget is not None:
+        compute_answers_relpath = original_answers_relpath.fget
+
+        def answers_relpath(self):
+            path = str(getattr(self, "answers_file", None) or self.template.answers_relpath)
+            if _is_literal(self.jinja_env, path):
+                return Path(path)
+            return compute_answers_relpath(self)
+
+        Worker.answers_relpath = property(answers_relpath, doc=original_answers_relpath.__doc__)
     if getattr(yaml, "__with_libyaml__", False):
         yaml.SafeLoader = yaml.CSafeLoader  # type: ignore[misc]
     if original_sync is not None:
@@ -120,3 +167,7 @@ def fast_rendering() -> Iterator[None]:
         yaml.SafeLoader = original_safe_loader  # type: ignore[misc]
         if original_sync is not None:
             Worker._sync_git_index_executable_bit = original_sync
+        if original_render_string is not None:
+            Worker._render_string = original_render_string
+        if original_answers_relpath is not None:
+            Worker.answers_relpath = original_answers_relpath
