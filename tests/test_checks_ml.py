@@ -80,3 +80,12 @@ def test_an_environment_package_the_lock_lacks_is_found(render_copy: Callable[..
     assert [str(finding) for finding in ml.environments_match_lock(project)] == [
         f"environments/train.yml:{number + 1}: left-pad==1.0.0, but uv.lock does not lock it"
     ]
+
+
+def test_registry_admin_credentials_fail_the_guard(render_copy: Callable[..., Path]) -> None:
+    project = render_copy(deployment_targets=["aci"])
+    pipeline = sorted((project / ".pipelines").glob("*.yml"))[0]
+    pipeline.write_text(pipeline.read_text() + "# az acr credential show --name registry\n")
+    found = [str(finding) for finding in ml.registry_guard_passes(project)]
+    assert len(found) == 1 and "the registry guard fails" in found[0] and pipeline.name in found[0]
+    assert "acr credential" in found[0]

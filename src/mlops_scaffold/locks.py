@@ -27,7 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from mlops_scaffold.render import CHECKOUT_ROOT
 

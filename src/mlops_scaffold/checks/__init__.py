@@ -33,6 +33,7 @@ from mlops_scaffold.checks import (
 )
 from mlops_scaffold.checks.base import Check, Finding, content_key, keyed_by, reads, uses
 from mlops_scaffold.checks.tools import tool_version
+from mlops_scaffold.project_files import Project
 
 ALL_CHECKS: tuple[Check, ...] = (
     *rendering.CHECKS,
@@ -103,8 +104,9 @@ def _run_one(check: Check, project: Path, cache_dir: Path | None) -> list[Findin
 def run_checks(project: Path, checks: Iterable[Check] = ALL_CHECKS, cache_dir: Path | None = None) -> list[Finding]:
     """Run `checks` over the rendered project at `project`; findings sorted by file and line."""
     findings: list[Finding] = []
-    for check in checks:
-        findings.extend(_run_one(check, project, cache_dir))
+    with Project.opened(project):  # each file read and parsed once for all the checks
+        for check in checks:
+            findings.extend(_run_one(check, project, cache_dir))
     return sorted(findings, key=lambda finding: (finding.path, finding.line or 0, finding.message))
 
 

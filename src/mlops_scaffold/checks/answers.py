@@ -10,13 +10,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import tomllib
 import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from mlops_scaffold import yamlio
 from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.options import QUESTIONS_BY_NAME
-from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answers, read_answers
+from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answers, read_answers, read_text
 
 # Answers whose rule allows only an identifier (letters, digits, _), or a closed list: a plain
 # YAML scalar of one of them can be nothing but that string, so it may be composed into names.
@@ -48,7 +52,9 @@ _PARSED: dict[tuple[str, str], Any] = {}
 
 
 def _parsed_once(language: str, path: Path, parse: Callable[[Path, str], Any]) -> Any:
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)  # the opened Project's reading, when run_checks opened one
+    if text is None:
+        text = path.read_text(encoding="utf-8")  # not UTF-8: the same error as before
     key = (language, text)
     if key not in _PARSED:
         if len(_PARSED) > 8192:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from mlops_scaffold.model import Finding
+from mlops_scaffold.project_files import Project
 
 __all__ = ["Check", "Finding", "content_key", "keyed_by", "reads", "uses"]
 
@@ -49,8 +50,10 @@ def keyed_by(key: Callable[[Path], str]) -> Callable[[Check], Check]:
 
 def content_key(project: Path, patterns: Iterable[str], salt: str = "") -> str:
     """A hash of the files under `project` matching `patterns`: names and contents."""
+    opened = Project.of(project)
     digest = hashlib.sha256(salt.encode())
-    files = sorted({path for pattern in patterns for path in project.glob(pattern) if path.is_file()})
+    files = sorted({path for pattern in patterns for path in opened.glob(pattern)})
     for path in files:
-        digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
+        relative = str(path.relative_to(project))
+        digest.update(relative.encode() + b"\0" + opened.data(relative) + b"\0")
     return digest.hexdigest()

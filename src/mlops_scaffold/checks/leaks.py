@@ -10,7 +10,7 @@ from pathlib import Path
 from mlops_scaffold.checks.base import Finding
 from mlops_scaffold.options import AnswerError, resolve_answers
 from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answers, read_answers, read_text
-from mlops_scaffold.traits import find_words, unchosen_words
+from mlops_scaffold.traits import TRAITS, find_words, unchosen_words
 
 # (file glob, word, why): text that may name an unchosen value. Keep it short; file names are
 # always checked.
@@ -57,15 +57,27 @@ def unchosen_options(project: Path) -> list[Finding]:
         text = read_text(path)
         if text is None:
             continue
-        for number, word in _occurrences(text, words):
+        present = tuple(word for word in words if word in _vocabulary_in(text))
+        for number, word in _occurrences(text, present) if present else ():
             report(relative, number, word)
     return findings
 
 
-# The matrix checks the same file text against the same unchosen words in many combinations.
+# The matrix checks the same file text in many combinations, each with its own unchosen words:
+# which vocabulary words a text holds at all is computed once per text, and the (rarer) texts
+# holding some are searched once per set of words they hold.
+@functools.lru_cache(maxsize=8192)
+def _vocabulary_in(text: str) -> frozenset[str]:
+    lowered = text.lower()
+    return frozenset(word for word in VOCABULARY if word in lowered)
+
+
 @functools.lru_cache(maxsize=8192)
 def _occurrences(text: str, words: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
     return tuple(find_words(text, words))
+
+
+VOCABULARY = frozenset(word.lower() for traits in TRAITS.values() for word in traits.vocabulary)
 
 
 CHECKS = (unchosen_options,)

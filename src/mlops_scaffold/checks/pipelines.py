@@ -28,6 +28,7 @@ import yaml
 
 from mlops_scaffold import yamlio
 from mlops_scaffold.checks.base import Finding, reads, uses
+from mlops_scaffold.project_files import parse, read_text
 
 ADO_PATTERNS = (".pipelines/*.yml", ".pipelines/*.yaml", "environment_setup/*.yml", "environment_setup/*.yaml")
 WORKFLOW_PATTERNS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
@@ -112,15 +113,18 @@ def _rel(project: Path, path: Path) -> str:
 
 def _code_lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, text) of the lines that are not comments."""
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+    text = read_text(path)  # the opened Project's reading, when run_checks opened one
+    if text is None:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.lstrip().startswith("#"):
             yield number, line
 
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yamlio.load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
+        return parse("yaml", path.read_text(encoding="utf-8") if (text := read_text(path)) is None else text)
+    except (yaml.YAMLError, UnicodeDecodeError):
         return None  # the schema check reports the parse error with its line
 
 
@@ -135,7 +139,10 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
 
 
 def _line_of(path: Path, needle: str) -> int | None:
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+    text = read_text(path)  # the opened Project's reading, when run_checks opened one
+    if text is None:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
         if needle in line:
             return number
     return None
@@ -381,6 +388,7 @@ def _github_env_names(data: Any) -> set[str]:
     return names
 
 
+@reads(*PIPELINE_FILES, "docs/variable_group.md", ".env.example", "ml_service/**/*.py", "ml_service/variables/*.json")
 def check_variables(project: Path) -> list[Finding]:
     """Every variable a pipeline reads is defined, and every documented variable is read somewhere."""
     documented = documented_variables(project)
@@ -444,8 +452,9 @@ def check_variables(project: Path) -> list[Finding]:
         # ml_service/settings.py loads (and requires) every variable its data files list.
         sources = [*ml_service.rglob("*.py"), *ml_service.glob("variables/*.json")]
         code = "\n".join(path.read_text(encoding="utf-8") for path in sorted(sources))
+    words = set(re.findall(r"\w+", code))  # a documented name is a word: as \bNAME\b would find it
     for name, (doc, line) in documented.items():
-        if name not in read and not re.search(rf"\b{name}\b", code):
+        if name not in read and name not in words:
             findings.append(Finding(doc, line, f"{name} is documented but no pipeline or ml_service code reads it"))
     return findings
 

@@ -33,7 +33,7 @@ from mlops_scaffold.manifest import expected_files
 from mlops_scaffold.matrix.combinations import Combination, full_answers
 from mlops_scaffold.matrix.run_tier.index import content_index
 from mlops_scaffold.options import QUESTIONS_BY_NAME
-from mlops_scaffold.project_files import iter_files
+from mlops_scaffold.project_files import Project, iter_files
 from mlops_scaffold.render import CHECKOUT_ROOT, render_project
 from mlops_scaffold.venvs import InterpreterNotFound, ensure_venv, find_python, shared_requirements
 
@@ -107,10 +107,12 @@ def _run_one(combination: Combination, template_dir: Path, workdir: Path, cache_
     dest = workdir / combination.id
     outcome = Outcome(combination.id, dict(combination.answers), combination.new_command(), 0.0)
     try:
-        findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
-        outcome.index = content_index(dest)
+        with Project.opened(dest):  # read once (lazily, after rendering) for checks, index and keys
+            findings = check_combination(combination, template_dir, dest, cache_dir, IMMEDIATE_CHECKS)
+            outcome.index = content_index(dest)
+            cache_files = {check: cache_file(check, dest, cache_dir) for check in DEFERRED}
         for check in DEFERRED:
-            cached = cache_file(check, dest, cache_dir)
+            cached = cache_files[check]
             if cached is None:  # its tool is missing: run it here, uncached, to report that
                 findings += check(dest)
                 continue

@@ -10,7 +10,7 @@ import re
 import subprocess
 from pathlib import Path, PurePosixPath
 
-from mlops_scaffold.project_files import iter_files
+from mlops_scaffold.project_files import Project
 
 # Never read by the generated tests or the local loop (a run that reads one fails).
 RUN_IRRELEVANT = (
@@ -69,10 +69,11 @@ def make_plan(project: Path, targets: list[str]) -> str:
 
 def content_index(project: Path) -> dict[str, str]:
     """{relative path: sha256} of every rendered file, plus the local loop's make plan."""
-    index = {
-        str(path.relative_to(project).as_posix()): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in iter_files(project)
-    }
+    opened = Project.of(project)  # the render tier's checks have read these files already
+    index = {}
+    for path in opened.files():
+        relative = str(path.relative_to(project).as_posix())
+        index[relative] = hashlib.sha256(opened.data(relative)).hexdigest()
     if (project / "Makefile").is_file():
         targets = local_loop_targets((project / "Makefile").read_text(encoding="utf-8"))
         index[LOCAL_LOOP] = " ".join(targets)
