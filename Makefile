@@ -10,7 +10,14 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 CHECKOV_VERSION := 3.3.30
 # The lowest copier pyproject.toml allows: `make check-lowest-copier` tests it (CI runs it).
 LOWEST_COPIER := $(shell sed -n 's/^ *"copier>=\([0-9.]*\),.*/\1/p' pyproject.toml)
-LOWEST_VENV ?= .cache/venv-copier-$(LOWEST_COPIER)
+# ... on the lowest Python requires-python allows, when this machine has it (CI does).
+LOWEST_PYTHON_VERSION := $(shell sed -n 's/^requires-python = ">=\([0-9.]*\)"/\1/p' pyproject.toml)
+ifndef LOWEST_PYTHON
+LOWEST_PYTHON := $(firstword $(foreach candidate,$(shell command -v python$(LOWEST_PYTHON_VERSION)) \
+  $(wildcard $(HOME)/.pyenv/versions/$(LOWEST_PYTHON_VERSION).*/bin/python$(LOWEST_PYTHON_VERSION)), \
+  $(if $(shell $(candidate) --version 2>/dev/null),$(candidate))) $(PYTHON))
+endif
+LOWEST_VENV ?= .cache/venv-copier-$(LOWEST_COPIER)-$(notdir $(LOWEST_PYTHON))
 # The azurerm provider schema the IaC schema check reads: the jsii assembly inside the cdktf
 # provider wheel (generated from azurerm 4.55.0). Only the file is read, so no dependencies.
 AZURERM_SCHEMA_VENV ?= .cache/azurerm-schema-venv
@@ -64,8 +71,9 @@ test: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the whole test suite (render
 check: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the fast tier: unit tests, pairwise renderings and their checks, no project venv
 	$(TOOLS_ENV) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(FAST_TIER)
 
-check-lowest-copier: ## the fast tier on the lowest supported copier, in its own venv (.cache/venv-copier-*)
-	$(MAKE) install VENV=$(LOWEST_VENV)
+check-lowest-copier: ## the fast tier on the lowest supported copier and Python, in its own venv (.cache/venv-copier-*)
+	@echo "==> copier $(LOWEST_COPIER) on $(LOWEST_PYTHON) ($$($(LOWEST_PYTHON) --version))"
+	$(MAKE) install VENV=$(LOWEST_VENV) PYTHON=$(LOWEST_PYTHON)
 	$(LOWEST_VENV)/bin/uv pip install --quiet --compile-bytecode --python $(LOWEST_VENV)/bin/python 'copier==$(LOWEST_COPIER)'
 	$(MAKE) check VENV=$(LOWEST_VENV)
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 import pytest
-import tomllib
 from conftest import every_target, production_image_target, staging_target, target_row
 
 from mlops_scaffold.checks import docs, leaks

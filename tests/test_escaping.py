@@ -19,8 +19,12 @@ import subprocess
 from pathlib import Path
 
 import copier
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 import pytest
-import tomllib
 import yaml
 from conftest import REPO_ROOT, answers_with, every_target, require, target_questions
 
