@@ -57,7 +57,7 @@ def load(path: Path) -> Any:
     try:
         node = yamlio.compose(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
-        return None  # checks/pipelines.py reports unparsable YAML
+        return None  # checks/pipelines/schemas.py reports unparsable YAML
     return _build(node) if node is not None else None
 
 

@@ -12,7 +12,8 @@ Attributes a module may define (all optional but ORDER and TRAITS):
 - TRAITS: model.Traits, its row of traits/values.py;
 - QUESTIONS, DERIVED_NAMES, VARIABLES: its questions, resource names and pipeline variables;
 - PRINCIPALS, RESOURCES, NEEDS: access.py rows;
-- ARM_SECURE_DEFAULTS, TF_SECURE_DEFAULTS, ARM_TO_VARIABLE, TF_TO_VARIABLE: checks/iac.py rows;
+- ARM_SECURE_DEFAULTS, TF_SECURE_DEFAULTS, ARM_TO_VARIABLE, TF_TO_VARIABLE: rows of checks/iac/security.py
+  and checks/iac/names.py;
 - ENDPOINT_AUTH (the auth modes its Azure ML endpoint may take), EXPOSURE_CHECKS (functions of the
   project returning findings) and EXPOSURE_READS (the files they read, for the check cache):
   checks/exposure.py;

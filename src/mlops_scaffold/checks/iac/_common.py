@@ -1,0 +1,51 @@
+"""What the IaC checks share: where the ARM template, the Terraform folder, the checkov
+configuration and the docs that name resources live in a generated repo, the few helpers they all
+use (line of a needle, python-hcl2's quoted strings, the IaC pipelines), and the functions whose
+value changes on every run (ARM and Terraform alike), since a property set from one is re-written
+by every deployment. Kept apart so that each check module imports it and none imports another check.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+ARM_DIR = "environment_setup/arm-templates"
+ARM_TEMPLATE = f"{ARM_DIR}/cloud-environment.json"
+ARM_PARAMETERS = f"{ARM_DIR}/cloud-environment.parameters.json"
+TF_DIR = "environment_setup/tf-templates"
+CHECKOV_CONFIG = ".checkov.yaml"
+VARIABLE_GROUP_DOC = "docs/variable_group.md"
+INFRASTRUCTURE_DOC = "docs/infrastructure.md"
+TF_STATE_CONTAINER = "tfstate-cont"
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    """1-based line of the first occurrence of `needle` in `text`, or None."""
+    index = text.find(needle)
+    return None if index < 0 else text.count("\n", 0, index) + 1
+
+
+def _unquote(value: Any) -> Any:
+    """python-hcl2 keeps the quotes of string literals: '"abc"' -> 'abc'."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def _iac_pipelines(project: Path) -> list[Path]:
+    """The IaC create/remove pipelines or workflows of the project."""
+    found = sorted((project / "environment_setup").glob("iac-*.yml"))
+    found += sorted((project / ".github" / "workflows").glob("iac-*.yml"))
+    return found
+
+
+def _rel(project: Path, path: Path) -> str:
+    return path.relative_to(project).as_posix()
+
+
+# Functions whose value differs between runs: a property set from one is re-written every
+# deployment, and Azure refuses to update many properties (names, SKUs, linked resources).
+PER_RUN_FUNCTIONS = {"newGuid", "utcNow"}
+TF_PER_RUN = re.compile(r"\b(timestamp|uuid|plantimestamp)\(\)|resource \"random_")

@@ -1,0 +1,204 @@
+"""Names are the same everywhere: the IaC inputs (ARM parameters or terraform.tfvars), the
+variable group documented in docs/variable_group.md, the variables the IaC pipelines read,
+docs/infrastructure.md and the Terraform state backend agree on every resource name and setting.
+A name that differs in one place deploys one resource and points the pipelines at another.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlops_scaffold import targets
+from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.checks.iac._common import (
+    ARM_DIR,
+    ARM_PARAMETERS,
+    INFRASTRUCTURE_DOC,
+    TF_DIR,
+    TF_STATE_CONTAINER,
+    VARIABLE_GROUP_DOC,
+    _iac_pipelines,
+    _line_of,
+    _rel,
+    _unquote,
+)
+from mlops_scaffold.checks.iac.terraform import load_terraform
+
+# IaC input -> the pipeline variable that must hold the same value
+ARM_TO_VARIABLE: dict[str, str] = {
+    "location": "LOCATION",
+    "workspaceName": "WORKSPACE_NAME",
+    "computeClusterName": "AML_COMPUTE_CLUSTER_NAME",
+    "computeClusterVmSize": "AML_COMPUTE_CLUSTER_SKU",
+    "computeClusterMinNodes": "AML_CLUSTER_MIN_NODES",
+    "computeClusterMaxNodes": "AML_CLUSTER_MAX_NODES",
+    **targets.collect_map("ARM_TO_VARIABLE"),  # each deployment target's, from its module
+    "scoringStorageName": "SCORING_DATASTORE_STORAGE_NAME",
+    "scoringInputContainer": "SCORING_DATASTORE_INPUT_CONTAINER",
+    "scoringOutputContainer": "SCORING_DATASTORE_OUTPUT_CONTAINER",
+    "scoringClusterName": "AML_COMPUTE_CLUSTER_NAME_SCORING",
+    "scoringClusterVmSize": "AML_COMPUTE_CLUSTER_SKU_SCORING",
+    "scoringClusterMinNodes": "AML_CLUSTER_MIN_NODES_SCORING",
+    "scoringClusterMaxNodes": "AML_CLUSTER_MAX_NODES_SCORING",
+}
+TF_TO_VARIABLE: dict[str, str] = {
+    "location": "LOCATION",
+    "resource_group_name": "RESOURCE_GROUP",
+    "workspace_name": "WORKSPACE_NAME",
+    "compute_cluster_name": "AML_COMPUTE_CLUSTER_NAME",
+    "compute_cluster_vm_size": "AML_COMPUTE_CLUSTER_SKU",
+    "compute_cluster_min_nodes": "AML_CLUSTER_MIN_NODES",
+    "compute_cluster_max_nodes": "AML_CLUSTER_MAX_NODES",
+    **targets.collect_map("TF_TO_VARIABLE"),  # each deployment target's, from its module
+    "scoring_storage_name": "SCORING_DATASTORE_STORAGE_NAME",
+    "scoring_input_container": "SCORING_DATASTORE_INPUT_CONTAINER",
+    "scoring_output_container": "SCORING_DATASTORE_OUTPUT_CONTAINER",
+    "scoring_cluster_name": "AML_COMPUTE_CLUSTER_NAME_SCORING",
+    "scoring_cluster_vm_size": "AML_COMPUTE_CLUSTER_SKU_SCORING",
+    "scoring_cluster_min_nodes": "AML_CLUSTER_MIN_NODES_SCORING",
+    "scoring_cluster_max_nodes": "AML_CLUSTER_MAX_NODES_SCORING",
+}
+# IaC inputs that are Azure resource names (the docs must show each)
+NAME_SUFFIXES = ("Name", "_name", "Container", "_container")
+
+
+@dataclass(frozen=True)
+class VariableGroupDoc:
+    variables: dict[str, str]  # name -> value ('' when yours to set)
+    derived: dict[str, str]  # resource -> name
+
+
+def read_variable_group_doc(text: str) -> VariableGroupDoc:
+    variables: dict[str, str] = {}
+    derived: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        first = re.fullmatch(r"`([A-Z][A-Z0-9_]*)`", cells[0])
+        if first and len(cells) >= 4:
+            value = re.fullmatch(r"`(.*)`", cells[3])
+            variables[first.group(1)] = value.group(1) if value else ""
+        elif len(cells) == 2 and (name := re.fullmatch(r"`(.+)`", cells[1])):
+            derived[cells[0]] = name.group(1)
+    return VariableGroupDoc(variables, derived)
+
+
+def iac_inputs(project: Path) -> tuple[str, dict[str, Any], dict[str, str]] | None:
+    """(file, IaC input values, input -> pipeline variable) of the project's flavour."""
+    if (project / ARM_PARAMETERS).is_file():
+        try:
+            data = json.loads((project / ARM_PARAMETERS).read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return None
+        values = {name: entry.get("value") for name, entry in data.get("parameters", {}).items()}
+        return ARM_PARAMETERS, values, ARM_TO_VARIABLE
+    if (project / TF_DIR / "terraform.tfvars").is_file():
+        scratch: list[Finding] = []
+        module = load_terraform(project, scratch)
+        if module is None:
+            return None
+        return f"{TF_DIR}/terraform.tfvars", dict(module.tfvars), TF_TO_VARIABLE
+    return None
+
+
+def _backend(project: Path) -> dict[str, Any]:
+    scratch: list[Finding] = []
+    module = load_terraform(project, scratch)
+    if module is None:
+        return {}
+    for _, block in module.blocks.get("terraform", []):
+        for backend in block.get("backend", []):
+            for settings in backend.values():
+                return {key: _unquote(value) for key, value in settings.items() if not key.startswith("__")}
+    return {}
+
+
+_ADO_VARIABLE = re.compile(r"\$\(([A-Z][A-Z0-9_]*)\)")
+_GH_VARIABLE = re.compile(r"\bvars\.([A-Z][A-Z0-9_]*)")
+
+
+@reads("environment_setup/**/*", ".github/workflows/iac-*.yml", "docs/variable_group.md", "docs/infrastructure.md")
+def names_consistent(project: Path) -> list[Finding]:
+    """The IaC inputs, docs/variable_group.md, the IaC pipelines and docs/infrastructure.md agree."""
+    inputs = iac_inputs(project)
+    if inputs is None:
+        return []
+    source, values, mapping = inputs
+    findings: list[Finding] = []
+    group_path = project / VARIABLE_GROUP_DOC
+    group = read_variable_group_doc(group_path.read_text(encoding="utf-8")) if group_path.is_file() else None
+    if group is None:
+        findings.append(Finding(VARIABLE_GROUP_DOC, None, "missing: cannot compare the IaC names with it"))
+    else:
+        for key, variable in mapping.items():
+            if key in values and variable in group.variables and str(values[key]) != group.variables[variable]:
+                findings.append(
+                    Finding(
+                        source,
+                        None,
+                        f"{key}={values[key]!r} but {VARIABLE_GROUP_DOC} has {variable}={group.variables[variable]!r}",
+                    )
+                )
+            elif key in values and variable not in group.variables:
+                findings.append(Finding(VARIABLE_GROUP_DOC, None, f"lacks {variable}, which the IaC sets ({key})"))
+        iac_names = {str(value) for value in values.values()} | {str(value) for value in _backend(project).values()}
+        for resource, name in group.derived.items():
+            if name not in iac_names:
+                findings.append(Finding(VARIABLE_GROUP_DOC, None, f"{resource} {name!r} is not a name the IaC creates"))
+
+    resource_names = sorted(
+        {str(value) for key, value in values.items() if key.endswith(NAME_SUFFIXES) and isinstance(value, str)}
+    )
+    backend = _backend(project)
+    if backend:
+        resource_names.append(str(backend.get("storage_account_name")))
+    infra_path = project / INFRASTRUCTURE_DOC
+    if not infra_path.is_file():
+        findings.append(Finding(INFRASTRUCTURE_DOC, None, "missing"))
+    else:
+        infra = infra_path.read_text(encoding="utf-8")
+        for name in resource_names:
+            if f"`{name}`" not in infra:
+                findings.append(Finding(INFRASTRUCTURE_DOC, None, f"does not mention the resource name `{name}`"))
+
+    pipelines = _iac_pipelines(project)
+    if not pipelines:
+        findings.append(Finding("environment_setup", None, "no IaC pipeline (iac-*.yml) found"))
+    for pipeline in pipelines:
+        text = pipeline.read_text(encoding="utf-8")
+        relative = _rel(project, pipeline)
+        defined = set(re.findall(r"^\s*-?\s*name:\s*([A-Z][A-Z0-9_]*)\s*$", text, re.MULTILINE))
+        defined |= set(re.findall(r"^\s+([A-Z][A-Z0-9_]*):", text, re.MULTILINE))
+        for pattern in (_ADO_VARIABLE, _GH_VARIABLE):
+            for match in pattern.finditer(text):
+                variable = match.group(1)
+                is_group = pattern is _GH_VARIABLE or variable not in defined
+                if is_group and group is not None and variable not in group.variables:
+                    findings.append(
+                        Finding(
+                            relative,
+                            _line_of(text, match.group(0)),
+                            f"reads {variable}, which {VARIABLE_GROUP_DOC} lacks",
+                        )
+                    )
+        flavour_dir = ARM_DIR if source == ARM_PARAMETERS else TF_DIR
+        if "create" in pipeline.name and flavour_dir not in text:
+            findings.append(Finding(relative, None, f"does not deploy {flavour_dir}"))
+        if backend:
+            for key, expected in (
+                ("TF_STATE_STORAGE", backend.get("storage_account_name")),
+                ("TF_STATE_CONTAINER", backend.get("container_name")),
+            ):
+                match = re.search(rf"{key}\s*(?::|\n\s*value:)\s*(\S+)", text)
+                if match is None or match.group(1) != expected:
+                    findings.append(Finding(relative, None, f"{key} must be {expected!r} as in {TF_DIR}/backend.tf"))
+        if source == ARM_PARAMETERS and "keyvault recover" in text and f'"{values.get("keyVaultName")}"' not in text:
+            findings.append(Finding(relative, None, f"recovers a Key Vault other than {values.get('keyVaultName')!r}"))
+    if backend and backend.get("container_name") != TF_STATE_CONTAINER:
+        findings.append(Finding(f"{TF_DIR}/backend.tf", None, f"container_name must be {TF_STATE_CONTAINER!r}"))
+    return findings

@@ -1,0 +1,138 @@
+"""Terraform structure: the folder parses with python-hcl2, every `var.X` is declared, every
+declared variable is used and has a default or a tfvars value, tfvars sets only declared variables,
+resource and data references name blocks of the module, and nothing changes on every run.
+`load_terraform` parses the folder once per content for every check that reads it (this module's,
+the security defaults, the names, identity and iac_schema), so it lives here with its cache.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.checks.iac._common import TF_DIR, TF_PER_RUN, _line_of, _rel, _unquote
+
+
+@dataclass
+class TerraformModule:
+    """What the checks need from a Terraform folder, read with python-hcl2."""
+
+    blocks: dict[str, list[tuple[str, dict[str, Any]]]]  # kind -> [(file, block dict)]
+    texts: dict[str, str]  # relative path -> text
+    tfvars: dict[str, Any]
+
+    def named(self, kind: str) -> dict[str, tuple[str, dict[str, Any]]]:
+        """variable/output blocks by name -> (file, body)."""
+        result = {}
+        for file, block in self.blocks.get(kind, []):
+            for name, body in block.items():
+                result[_unquote(name)] = (file, body)
+        return result
+
+    def resources(self, kind: str = "resource") -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+        result = {}
+        for file, block in self.blocks.get(kind, []):
+            for resource_type, by_name in block.items():
+                for name, body in by_name.items():
+                    result[(_unquote(resource_type), _unquote(name))] = (file, body)
+        return result
+
+
+_TERRAFORM_CACHE: dict[tuple[Any, ...], tuple[TerraformModule, list[Finding]]] = {}
+
+
+def load_terraform(project: Path, findings: list[Finding]) -> TerraformModule | None:
+    """The project's Terraform folder, parsed once per content (several checks read it)."""
+    folder = project / TF_DIR
+    if not folder.is_dir():
+        return None
+    stamp = tuple((path.name, path.stat().st_mtime_ns, path.stat().st_size) for path in sorted(folder.iterdir()))
+    key = (str(project.resolve()), stamp)
+    if key not in _TERRAFORM_CACHE:
+        problems: list[Finding] = []
+        _TERRAFORM_CACHE[key] = (_parse_terraform(project, folder, problems), problems)
+    module, problems = _TERRAFORM_CACHE[key]
+    findings.extend(problems)
+    return module
+
+
+def _parse_terraform(project: Path, folder: Path, findings: list[Finding]) -> TerraformModule:
+    import hcl2
+
+    module = TerraformModule(blocks={}, texts={}, tfvars={})
+    for path in sorted(folder.glob("*.tf")):
+        relative = _rel(project, path)
+        text = path.read_text(encoding="utf-8")
+        module.texts[relative] = text
+        try:
+            parsed = hcl2.loads(text)
+        except Exception as error:  # python-hcl2 raises lark errors of several kinds
+            findings.append(Finding(relative, getattr(error, "line", None), f"does not parse: {error}".splitlines()[0]))
+            continue
+        for kind, blocks in parsed.items():
+            if kind.startswith("__"):
+                continue
+            for block in blocks if isinstance(blocks, list) else [blocks]:
+                module.blocks.setdefault(kind, []).append((relative, block))
+    tfvars = folder / "terraform.tfvars"
+    if tfvars.is_file():
+        try:
+            parsed_vars = hcl2.loads(tfvars.read_text(encoding="utf-8"))
+            module.tfvars = {key: _unquote(value) for key, value in parsed_vars.items() if not key.startswith("__")}
+        except Exception as error:
+            findings.append(Finding(_rel(project, tfvars), None, f"does not parse: {error}".splitlines()[0]))
+    return module
+
+
+_VAR_USE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
+_RESOURCE_USE = re.compile(r"(?<![\w.\"])((?:azurerm|azapi)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
+_DATA_USE = re.compile(r"\bdata\.([a-z0-9_]+)\.([a-z0-9_]+)\b")
+
+
+@reads("environment_setup/tf-templates/*")
+def terraform_structure(project: Path) -> list[Finding]:
+    """Terraform: parses with python-hcl2; every var.X is declared, every declared variable is used
+    and set; tfvars sets only declared variables; references name declared resources."""
+    findings: list[Finding] = []
+    module = load_terraform(project, findings)
+    if module is None:
+        return findings
+    variables = module.named("variable")
+    used: dict[str, tuple[str, int | None]] = {}
+    for relative, text in module.texts.items():
+        for match in _VAR_USE.finditer(text):
+            used.setdefault(match.group(1), (relative, text.count("\n", 0, match.start()) + 1))
+        code = "\n".join(line for line in text.splitlines() if not re.match(r"\s*(resource|data)\s+\"", line))
+        code = re.sub(r"#.*", "", code)
+        resources = module.resources()
+        data = module.resources("data")
+        for match in _RESOURCE_USE.finditer(code):
+            if (match.group(1), match.group(2)) not in resources:
+                findings.append(
+                    Finding(
+                        relative, _line_of(text, match.group(0)), f"{match.group(0)} is not a resource of the module"
+                    )
+                )
+        for match in _DATA_USE.finditer(code):
+            if (match.group(1), match.group(2)) not in data:
+                findings.append(Finding(relative, _line_of(text, match.group(0)), f"{match.group(0)} is not declared"))
+    for relative, text in module.texts.items():
+        for match in TF_PER_RUN.finditer(text):
+            findings.append(Finding(relative, _line_of(text, match.group(0)), f"{match.group(0)} changes on every run"))
+    for name, (relative, line) in sorted(used.items()):
+        if name not in variables:
+            findings.append(Finding(relative, line, f"var.{name} is used but not declared"))
+    tfvars_path = f"{TF_DIR}/terraform.tfvars"
+    for name, (relative, body) in sorted(variables.items()):
+        if name not in used:
+            findings.append(
+                Finding(relative, _line_of(module.texts[relative], f'"{name}"'), f"variable {name} is never used")
+            )
+        if "default" not in body and name not in module.tfvars:
+            findings.append(Finding(tfvars_path, None, f"variable {name} has no default and no value"))
+    for name in sorted(set(module.tfvars) - set(variables)):
+        findings.append(Finding(tfvars_path, None, f"{name} is set but not declared in variables"))
+    return list(dict.fromkeys(findings))
