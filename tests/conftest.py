@@ -16,6 +16,8 @@ from mlops_scaffold.matrix.render_tier import snapshot_template
 from mlops_scaffold.render import render_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Fixtures of a helper module shared by several test modules (the update tests' release history).
+pytest_plugins = ["update_history"]
 CANONICAL_ANSWERS: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "answers" / "canonical.yml").read_text())
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the fixtures of test_update are imported, then requested by name)
 """`mlops-scaffold update` never drops a template change silently (issue 15). Before: a template
 change to a file the user had deleted, renamed or replaced by a symlink vanished, and the update
 said "No conflicts" with exit 0. Now each is listed like a conflict (exit 1), with the template's
@@ -9,15 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from test_update import (  # noqa: F401  (pytest fixtures used by name)
-    TEMPLATE_LINE,
-    V1,
-    V2,
-    commit_all,
-    generate,
-    rendered_file,
-    template_repo,
-)
+from update_history import TEMPLATE_LINE, V1, V2, commit_all, rendered_file
 
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
 from mlops_scaffold.lifecycle.gitutil import find_conflicts

@@ -11,7 +11,7 @@ from pathlib import Path
 import copier
 import pytest
 from conftest import REPO_ROOT, answers_with, require
-from test_update import commit_all, git
+from update_history import commit_all, git
 
 from mlops_scaffold import locks
 from mlops_scaffold.lifecycle.update import update_project

@@ -57,7 +57,10 @@ def _cmd_new(args: argparse.Namespace) -> int:
                 raise AnswerError(answer_message(name, value, problem))
         import copier
 
-        copier.run_copy(template, dest, data=data, vcs_ref=args.vcs_ref, overwrite=args.overwrite, unsafe=False)
+        from mlops_scaffold.copier_compat import fast_rendering
+
+        with fast_rendering():
+            copier.run_copy(template, dest, data=data, vcs_ref=args.vcs_ref, overwrite=args.overwrite, unsafe=False)
     replaced = replaced_files(dest, before)
     if replaced:
         print(

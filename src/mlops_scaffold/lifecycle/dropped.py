@@ -23,7 +23,10 @@ def _render(source: str, ref: str | None, answers: Mapping[str, Any], dest: Path
     import copier
 
     public = {key: value for key, value in answers.items() if not key.startswith("_")}
-    copier.run_copy(source, dest, data=public, vcs_ref=ref, defaults=True, quiet=True, unsafe=False)
+    from mlops_scaffold.copier_compat import fast_rendering
+
+    with fast_rendering():
+        copier.run_copy(source, dest, data=public, vcs_ref=ref, defaults=True, quiet=True, unsafe=False)
     files = {}
     for path in iter_files(dest):
         if path.is_file() and not path.is_symlink():

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from copier.errors import CopierError
 
-from mlops_scaffold.copier_compat import Worker, raw_config
+from mlops_scaffold.copier_compat import Worker, fast_rendering, raw_config
 from mlops_scaffold.lifecycle import changelog
 from mlops_scaffold.lifecycle.dropped import save_dropped, template_changes
 from mlops_scaffold.lifecycle.gitutil import (
@@ -120,7 +120,8 @@ def _run_copier(
             new = worker.template.version
             log = Path(worker.template.local_abspath) / "CHANGELOG.md"
             log_text = log.read_text() if log.is_file() else ""
-            worker.run_update()
+            with fast_rendering():  # copier renders the template three times per update
+                worker.run_update()
     except CopierError as error:
         raise UpdateRefused(str(error).strip().splitlines()[0]) from None
     except ValueError as error:  # copier's answer validation, or a template source that is not there
