@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,7 +54,8 @@ def collecting_server(trained: dict[str, Path], tmp_path_factory: pytest.TempPat
     url = f"http://127.0.0.1:{port}/score"
     try:
         deadline = time.monotonic() + 120
-        while bench_serve.send(url, bench_serve.BODY, timeout=5) != 200:
+        # A long timeout: a probe given up on while the server is busy would be scored (and collected) later.
+        while bench_serve.send(url, bench_serve.BODY, timeout=60) != 200:
             assert process.poll() is None, "the scoring server stopped while starting"
             assert time.monotonic() < deadline, "the scoring server did not answer within 120 s"
             time.sleep(0.5)
@@ -63,12 +66,21 @@ def collecting_server(trained: dict[str, Path], tmp_path_factory: pytest.TempPat
 
 
 def score_through(url: str, log: Path, frame: pd.DataFrame) -> None:
-    """Start a fresh log, then score the frame's features through the server, 50 rows a request."""
+    """Start a fresh log, then score the frame's features through the server, 50 rows a request,
+    each with its own request id; the log keeps these requests' events only (anything else the
+    server was still scoring, such as a slow readiness probe, may land in it after the reset)."""
     log.write_text("")
+    marker = f"score-through-{uuid.uuid4()}"
     rows = frame[list(FEATURES)].to_numpy(dtype=float).tolist()
-    for start in range(0, len(rows), 50):
+    for number, start in enumerate(range(0, len(rows), 50)):
         body = json.dumps({"data": rows[start : start + 50]}).encode()
-        assert bench_serve.send(url, body, timeout=30) == 200
+        headers = {"Content-Type": "application/json", "x-request-id": f"{marker}-{number}"}
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+    ours = [line for line in log.read_text().splitlines() if json.loads(line)["correlationid"].startswith(marker)]
+    assert len(ours) == 2 * len(range(0, len(rows), 50)), "each request's inputs and outputs are collected"
+    log.write_text("".join(f"{line}\n" for line in ours))
 
 
 def test_the_server_collects_inputs_and_outputs_in_the_data_collector_shape(collecting_server, diabetes) -> None:
@@ -77,6 +89,7 @@ def test_the_server_collects_inputs_and_outputs_in_the_data_collector_shape(coll
     events = [json.loads(line) for line in log.read_text().splitlines()]
     assert [event["type"] for event in events] == ["azureml.inference.model_inputs", "azureml.inference.model_outputs"]
     assert events[0]["correlationid"] == events[1]["correlationid"]
+    assert events[0]["correlationid"].startswith("score-through-")  # the request's own id
     assert list(events[0]["data"][0]) == list(FEATURES)
     assert len(events[1]["data"]) == 3
 
