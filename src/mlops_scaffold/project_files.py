@@ -1,6 +1,6 @@
 """Reading a generated project: its text files, their parsed forms and its recorded answers.
 
-`Project` reads each file of a rendering once and parses each text once: the checks run by
+`Project` reads each file of a rendering once and parses each YAML text once: the checks run by
 `run_checks` (about sixty, many reading the same pipelines, IaC and answers) share one. Parsed
 forms are also shared across projects by content, since the matrix's combinations repeat most
 files. What `Project` hands out is shared: read it, never change it.
@@ -10,16 +10,10 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 from mlops_scaffold import yamlio
 
@@ -73,34 +67,20 @@ def _read(path: Path) -> str | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _parsed(kind: str, text: str) -> tuple[Any, BaseException | None]:
-    """`text` parsed as `kind`, and the error parsing raised (returned, so it is cached too)."""
+def _parsed_yaml(text: str) -> tuple[Any, BaseException | None]:
+    """`text` parsed as YAML, and the error parsing raised (returned, so it is cached too)."""
     try:
-        return _PARSERS[kind](text), None
-    except Exception as error:  # each parser raises its own errors; the caller gets the same one
+        return yamlio.load(text), None
+    except Exception as error:  # the caller gets the parser's own error
         return None, error.with_traceback(None)  # no frames kept alive by the cache
 
 
-def parse(kind: str, text: str) -> Any:
-    """`text` parsed as yaml, json, toml or hcl, once per text in this process (shared: read only)."""
-    value, error = _parsed(kind, text)
+def parse_yaml(text: str) -> Any:
+    """`text` parsed as YAML, once per text in this process (shared: read only)."""
+    value, error = _parsed_yaml(text)
     if error is not None:
         raise error
     return value
-
-
-def _hcl(text: str) -> Any:
-    import hcl2  # only Terraform projects need it
-
-    return hcl2.loads(text)
-
-
-_PARSERS: dict[str, Callable[[str], Any]] = {
-    "yaml": yamlio.load,
-    "json": json.loads,
-    "toml": tomllib.loads,
-    "hcl": _hcl,
-}
 
 
 class Project:
@@ -145,9 +125,6 @@ class Project:
             self._globs[pattern] = sorted(path for path in self.root.glob(pattern) if path.is_file())
         return self._globs[pattern]
 
-    def exists(self, relative: str) -> bool:
-        return (self.root / relative).is_file()
-
     def data(self, relative: str) -> bytes:
         """The file's bytes. FileNotFoundError for a missing one."""
         if relative not in self._bytes:
@@ -166,24 +143,12 @@ class Project:
             self._texts[relative] = text
         return self._texts[relative]
 
-    def parsed(self, relative: str, kind: str) -> Any:
-        """The file parsed as yaml, json, toml or hcl; the parser's own error when it does not parse."""
+    def yaml(self, relative: str) -> Any:
+        """The file parsed as YAML (shared: read only); the parser's own error when it does not parse."""
         text = self.text(relative)
         if text is None:
             raise UnicodeDecodeError("utf-8", b"", 0, 1, f"{relative} is not text")
-        return parse(kind, text)
-
-    def yaml(self, relative: str) -> Any:
-        return self.parsed(relative, "yaml")
-
-    def json(self, relative: str) -> Any:
-        return self.parsed(relative, "json")
-
-    def toml(self, relative: str) -> Any:
-        return self.parsed(relative, "toml")
-
-    def hcl(self, relative: str) -> Any:
-        return self.parsed(relative, "hcl")
+        return parse_yaml(text)
 
 
 _ACTIVE: contextvars.ContextVar[Project | None] = contextvars.ContextVar("opened_project", default=None)

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from mlops_scaffold import yamlio
-from mlops_scaffold.project_files import parse, read_text
+from mlops_scaffold.project_files import parse_yaml, read_text
 
 ADO_PATTERNS = (".pipelines/*.yml", ".pipelines/*.yaml", "environment_setup/*.yml", "environment_setup/*.yaml")
 WORKFLOW_PATTERNS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
@@ -70,9 +70,12 @@ def _code_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def _load_yaml(path: Path) -> Any:
+    text = read_text(path)  # the opened Project's reading, when run_checks opened one
+    if text is None:
+        return None  # not UTF-8: the schema check reports it
     try:
-        return parse("yaml", path.read_text(encoding="utf-8") if (text := read_text(path)) is None else text)
-    except (yaml.YAMLError, UnicodeDecodeError):
+        return parse_yaml(text)
+    except yaml.YAMLError:
         return None  # the schema check reports the parse error with its line
 
 
