@@ -24,9 +24,11 @@ AZURERM_SCHEMA_VENV ?= .cache/azurerm-schema-venv
 AZURERM_SCHEMA_VERSION := 14.23.1
 AZURERM_SCHEMA_STAMP := $(AZURERM_SCHEMA_VENV)/.installed-$(AZURERM_SCHEMA_VERSION)
 FAST_TIER := -m "not slow and not matrix and not venv"
+# Whole modules per worker, in the order tests/scheduling.py sorts them (longest first).
+XDIST = -n $(JOBS) --dist loadscope --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
-.PHONY: help install azurerm-schema demo test check check-lowest-copier lint format copier-yml locks examples matrix bench-matrix bench-local-loop
+.PHONY: help install azurerm-schema demo test check durations check-lowest-copier lint format copier-yml locks examples matrix bench-matrix bench-local-loop
 
 help: ## list the tasks
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -66,10 +68,13 @@ azurerm-schema: $(AZURERM_SCHEMA_STAMP) ## install the azurerm provider schema t
 TOOLS_ENV = CHECKOV_BIN=$(abspath $(CHECKOV)) MLOPS_SCAFFOLD_AZURERM_VENV=$(abspath $(AZURERM_SCHEMA_VENV))
 
 test: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the whole test suite (render and run tiers), in parallel
-	$(TOOLS_ENV) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
+	$(TOOLS_ENV) $(BIN)/python -m pytest $(XDIST)
 
 check: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## the fast tier: unit tests, pairwise renderings and their checks, no project venv
-	$(TOOLS_ENV) $(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(FAST_TIER)
+	$(TOOLS_ENV) $(BIN)/python -m pytest $(XDIST) $(FAST_TIER)
+
+durations: install $(CHECKOV) $(AZURERM_SCHEMA_STAMP) ## run make test and record each test's seconds in tests/test_durations.json (it orders the modules)
+	$(TOOLS_ENV) $(BIN)/python -m pytest $(XDIST) --record-durations=tests/test_durations.json
 
 check-lowest-copier: ## the fast tier on the lowest supported copier and Python, in its own venv (.cache/venv-copier-*)
 	@echo "==> copier $(LOWEST_COPIER) on $(LOWEST_PYTHON) ($$($(LOWEST_PYTHON) --version))"

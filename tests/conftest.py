@@ -7,7 +7,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -16,8 +16,9 @@ from mlops_scaffold.matrix.render_tier import snapshot_template
 from mlops_scaffold.render import render_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# Fixtures of a helper module shared by several test modules (the update tests' release history).
-pytest_plugins = ["update_history"]
+T = TypeVar("T")
+# Helper modules: the update tests' release history (fixtures), the order of modules for xdist.
+pytest_plugins = ["update_history", "scheduling"]
 CANONICAL_ANSWERS: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "answers" / "canonical.yml").read_text())
 
 
@@ -55,25 +56,13 @@ def answers_with(**overrides: Any) -> dict[str, Any]:
     return answers
 
 
-LONGEST_FIRST = ("matrix", "slow", "venv")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests that ask for the generated project's venv are marked `venv`, so `make check` (the fast
-    tier: -m "not slow and not matrix and not venv") leaves them, and the venv, to `make test`."""
+    tier: -m "not slow and not matrix and not venv") leaves them, and the venv, to `make test`.
+    (scheduling.py then orders the modules for pytest-xdist.)"""
     for item in items:
         if "project_venv" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.venv)
-    # Longest modules first: pytest-xdist (--dist loadscope) hands modules out in this order, so the
-    # whole matrix (test_matrix.py, most of make test) starts at once instead of after the short
-    # modules, and the slow ones follow it; a long module handed out last would run on alone.
-    # A module keeps its own order and stays in one piece (its module fixtures are set up once).
-    module_rank: dict[str, int] = {}
-    for item in items:
-        rank = next((rank for rank, mark in enumerate(LONGEST_FIRST) if item.get_closest_marker(mark)), 3)
-        module = item.nodeid.split("::")[0]
-        module_rank[module] = min(rank, module_rank.get(module, rank))
-    items.sort(key=lambda item: module_rank[item.nodeid.split("::")[0]])
 
 
 @pytest.fixture(scope="session")
@@ -164,6 +153,19 @@ def subset_renderer(
 # --- deployment targets, taken from the options model and the traits rows --------------------------
 # Generic tests pick their example targets here, by what a target does, never by name; a test of
 # one target's own behaviour lives in tests/test_target_<target>.py.
+
+
+def pairwise_cover(candidates: list[T], pairs: Callable[[T], set]) -> list[T]:
+    """A small subset of `candidates` that covers every pair of factor values any candidate covers
+    (greedy: each pick covers the most pairs not yet covered). The fast tier sweeps these; the whole
+    matrix (`make test`) renders every combination."""
+    uncovered = set().union(*(pairs(candidate) for candidate in candidates))
+    chosen = []
+    while uncovered:
+        best = max(candidates, key=lambda candidate: len(pairs(candidate) & uncovered))
+        chosen.append(best)
+        uncovered -= pairs(best)
+    return chosen
 
 
 def every_target() -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import every_target, per_target
+from conftest import every_target, pairwise_cover, per_target
 
 from mlops_scaffold.checks import pipelines
 from mlops_scaffold.checks.base import Finding
@@ -46,15 +46,8 @@ def _pairs(combination: dict[str, Any]) -> set[tuple[tuple[str, Any], tuple[str,
 
 def pairwise_combinations() -> list[dict[str, Any]]:
     """A small set of valid combinations in which every pair of axis values that can occur together
-    occurs at least once (greedy: each pick covers the most pairs not yet covered)."""
-    candidates = all_combinations()
-    uncovered = set().union(*(_pairs(combination) for combination in candidates))
-    chosen = []
-    while uncovered:
-        best = max(candidates, key=lambda combination: len(_pairs(combination) & uncovered))
-        chosen.append(best)
-        uncovered -= _pairs(best)
-    return chosen
+    occurs at least once."""
+    return pairwise_cover(all_combinations(), _pairs)
 
 
 def combination_id(combination: dict[str, Any]) -> str:

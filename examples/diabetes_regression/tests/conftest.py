@@ -1,10 +1,17 @@
-"""Shared fixtures: the project paths, a throwaway MLflow store and a trained model.
+"""Shared fixtures: the project paths, a throwaway MLflow store, a trained model and the scoring
+server that serves it.
 
 MLflow, pandas and the ML package are imported inside the fixtures that use them, so the
 ml_service tests, which need none of them, start without paying for their imports."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,3 +88,46 @@ def entra_token(monkeypatch: pytest.MonkeyPatch) -> str:
 
     monkeypatch.setattr(endpoints, "aad_token", lambda scope=endpoints.AAD_TOKEN_SCOPE: f"entra-token for {scope}")
     return "entra-token for https://ml.azure.com/.default"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def scoring_server(trained: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The real scoring server (azmlinfsrv, two workers) serving the trained model on a free loopback
+    port, with the local data collector on: (url, collector log). One per session: each start loads
+    the model stack in three processes, and the load and monitoring tests can share one (the
+    monitoring tests keep only the events of their own requests)."""
+    from diabetes_regression.util import bench_serve
+    from diabetes_regression.util.serve_local import SCORE_SCRIPT
+
+    log = tmp_path_factory.mktemp("collected") / "collected.jsonl"
+    port = free_port()
+    environment = {**os.environ, "AZUREML_MODEL_DIR": str(trained["model"]), "SCORING_COLLECT_LOG": str(log)}
+    environment["WORKER_TIMEOUT"] = "30"
+    command = [sys.executable, "-m", "azureml_inference_server_http"]
+    command += ["--entry_script", str(SCORE_SCRIPT), "--port", str(port), "--worker_count", "2"]
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/score"
+    try:
+        deadline = time.monotonic() + 120
+        # A long timeout: a probe given up on while the server is busy would be scored (and collected) later.
+        while bench_serve.send(url, bench_serve.BODY, timeout=60) != 200:
+            assert process.poll() is None, "the scoring server stopped while starting"
+            assert time.monotonic() < deadline, "the scoring server did not answer within 120 s"
+            time.sleep(0.5)
+        yield url, log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)

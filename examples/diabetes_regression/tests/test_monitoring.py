@@ -4,65 +4,20 @@ figures and report."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, FIXTURES, PROJECT_ROOT
+from conftest import DATA, FIXTURES
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
 from diabetes_regression.monitoring import metrics, monitor
-from diabetes_regression.util import bench_serve
 from diabetes_regression.util.data import FEATURES, MONITORING_MIN_ROWS
-from diabetes_regression.util.serve_local import SCORE_SCRIPT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def collecting_server(trained: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The real scoring server with the local data collector on: (url, log)."""
-    log = tmp_path_factory.mktemp("collected") / "collected.jsonl"
-    port = free_port()
-    environment = {**os.environ, "AZUREML_MODEL_DIR": str(trained["model"]), "SCORING_COLLECT_LOG": str(log)}
-    command = [sys.executable, "-m", "azureml_inference_server_http"]
-    command += ["--entry_script", str(SCORE_SCRIPT), "--port", str(port), "--worker_count", "2"]
-    process = subprocess.Popen(
-        command,
-        cwd=PROJECT_ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/score"
-    try:
-        deadline = time.monotonic() + 120
-        # A long timeout: a probe given up on while the server is busy would be scored (and collected) later.
-        while bench_serve.send(url, bench_serve.BODY, timeout=60) != 200:
-            assert process.poll() is None, "the scoring server stopped while starting"
-            assert time.monotonic() < deadline, "the scoring server did not answer within 120 s"
-            time.sleep(0.5)
-        yield url, log
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def score_through(url: str, log: Path, frame: pd.DataFrame) -> None:
@@ -83,8 +38,8 @@ def score_through(url: str, log: Path, frame: pd.DataFrame) -> None:
     log.write_text("".join(f"{line}\n" for line in ours))
 
 
-def test_the_server_collects_inputs_and_outputs_in_the_data_collector_shape(collecting_server, diabetes) -> None:
-    url, log = collecting_server
+def test_the_server_collects_inputs_and_outputs_in_the_data_collector_shape(scoring_server, diabetes) -> None:
+    url, log = scoring_server
     score_through(url, log, diabetes.head(3))
     events = [json.loads(line) for line in log.read_text().splitlines()]
     assert [event["type"] for event in events] == ["azureml.inference.model_inputs", "azureml.inference.model_outputs"]
@@ -104,14 +59,14 @@ def test_collecting_to_standard_output_writes_the_same_lines(capsys) -> None:
     assert events[1]["data"] == [{"prediction": 1.0}, {"prediction": 2.0}]
 
 
-def test_normal_scoring_input_breaches_nothing(collecting_server, diabetes, tmp_path: Path) -> None:
-    url, log = collecting_server
+def test_normal_scoring_input_breaches_nothing(scoring_server, diabetes, tmp_path: Path) -> None:
+    url, log = scoring_server
     score_through(url, log, diabetes.iloc[::2])
     assert monitor.main(["--log", str(log), "--reference", str(DATA), "--output", str(tmp_path)]) == 0
 
 
-def test_the_bad_distribution_fixture_is_reported_as_drift(collecting_server, tmp_path: Path, capsys) -> None:
-    url, log = collecting_server
+def test_the_bad_distribution_fixture_is_reported_as_drift(scoring_server, tmp_path: Path, capsys) -> None:
+    url, log = scoring_server
     score_through(url, log, pd.read_csv(FIXTURES / "bad_distribution.csv"))
     assert monitor.main(["--log", str(log), "--reference", str(DATA), "--output", str(tmp_path)]) == 1
     summary = json.loads((tmp_path / "summary.json").read_text())

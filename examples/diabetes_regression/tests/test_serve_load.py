@@ -4,19 +4,11 @@ a bounded load gets only 200s, and the bench-serve figures land in their JSON fi
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from diabetes_regression.util import bench_serve
-from diabetes_regression.util.serve_local import SCORE_SCRIPT
 
 ROW = list(range(1, 11))
 MALFORMED = [
@@ -34,33 +26,9 @@ MALFORMED = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(trained: dict[str, Path]) -> Iterator[str]:
-    """azmlinfsrv serving the trained model on a free loopback port, stopped with its workers."""
-    port = free_port()
-    environment = {**os.environ, "AZUREML_MODEL_DIR": str(trained["model"]), "WORKER_TIMEOUT": "30"}
-    command = [sys.executable, "-m", "azureml_inference_server_http"]
-    command += ["--entry_script", str(SCORE_SCRIPT), "--port", str(port), "--worker_count", "2"]
-    process = subprocess.Popen(
-        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}/score"
-    try:
-        deadline = time.monotonic() + 120
-        while bench_serve.send(url, bench_serve.BODY, timeout=5) != 200:
-            assert process.poll() is None, "the scoring server stopped while starting"
-            assert time.monotonic() < deadline, "the scoring server did not answer within 120 s"
-            time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+@pytest.fixture
+def server(scoring_server: tuple[str, Path]) -> str:
+    return scoring_server[0]
 
 
 @pytest.mark.parametrize("body", MALFORMED, ids=range(len(MALFORMED)))
