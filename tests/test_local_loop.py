@@ -37,7 +37,10 @@ def make(project: Path, venv: Path, *targets: str, pytest_args: str | None = Non
     """Run `make targets` in `project` with the shared venv; the output, or a failure that shows it.
     `pytest_args` reach `make test`'s pytest through PYTEST_ADDOPTS."""
     command = ["make", *targets, f"VENV={venv}", f"PORT={free_port()}"]
-    env = {**os.environ, "PYTEST_ADDOPTS": pytest_args} if pytest_args else None
+    # Our own pytest options (PYTEST_ADDOPTS, e.g. --record-durations) are not the project's.
+    env = {key: value for key, value in os.environ.items() if key != "PYTEST_ADDOPTS"}
+    if pytest_args:
+        env["PYTEST_ADDOPTS"] = pytest_args
     result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900, env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"`{' '.join(command)}` failed in {project}:\n{output[-6000:]}"
@@ -76,7 +79,8 @@ def test_renamed_sample_with_r_training(render_copy: Callable[..., Path], venv: 
     project = render_copy(sample_name="churn_model", r_training="aml")
     assert (project / "churn_model" / "training" / "R" / "r_train.r").is_file()
     assert not (project / "diabetes_regression").exists()
-    output = make(project, venv, "install", "lint", "test", "train-r")
+    # The whole renamed suite; coverage, which only slows it here, is the default project's check above.
+    output = make(project, venv, "install", "lint", "test", "train-r", pytest_args="--no-cov")
     assert "test_r_train.py .." in output
     assert "Trained lm(weight ~ height) on 15 rows" in output
     assert (project / "outputs" / "r" / "model.rds").stat().st_size > 0
