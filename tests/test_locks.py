@@ -25,11 +25,20 @@ def _uv() -> str:
     return str(uv)
 
 
-def test_every_dependency_set_has_a_committed_lock() -> None:
-    keys = set(locks.lock_sets(REPO_ROOT))
-    committed = {path.name for path in (REPO_ROOT / "jinja" / "locks").iterdir() if path.is_dir()}
-    assert keys == committed, "run `make locks`"
-    assert {"py3.11", "py3.11-databricks"} <= keys
+# The committed locks' keys (cheap to list at collection); the test below proves they are every
+# dependency set's.
+COMMITTED = sorted(path.name for path in (REPO_ROOT / "jinja" / "locks").iterdir() if path.is_dir())
+
+
+@pytest.fixture(scope="module")
+def lock_sets() -> dict[str, dict]:
+    """Every dependency set's key and answers (renders every combination's pyproject: once a module)."""
+    return locks.lock_sets(REPO_ROOT)
+
+
+def test_every_dependency_set_has_a_committed_lock(lock_sets: dict[str, dict]) -> None:
+    assert set(lock_sets) == set(COMMITTED), "run `make locks`"
+    assert {"py3.11", "py3.11-databricks"} <= set(lock_sets)
 
 
 def test_a_key_that_misses_an_answer_is_refused(tmp_path: Path) -> None:
@@ -42,9 +51,9 @@ def test_a_key_that_misses_an_answer_is_refused(tmp_path: Path) -> None:
         locks.lock_sets(root)
 
 
-@pytest.mark.parametrize("key", sorted(locks.lock_sets(REPO_ROOT)))
-def test_each_rendered_lock_matches_its_pyproject(key: str, tmp_path: Path) -> None:
-    answers = {**locks.lock_sets(REPO_ROOT)[key], "sample_name": "churn_model"}
+@pytest.mark.parametrize("key", COMMITTED)
+def test_each_rendered_lock_matches_its_pyproject(key: str, lock_sets: dict[str, dict], tmp_path: Path) -> None:
+    answers = {**lock_sets[key], "sample_name": "churn_model"}
     project = tmp_path / key
     project.mkdir()
     (project / "pyproject.toml").write_text(locks.render_pyproject(answers, REPO_ROOT))
@@ -62,11 +71,11 @@ def test_each_rendered_lock_matches_its_pyproject(key: str, tmp_path: Path) -> N
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key", ("py3.10", "py3.12-databricks"))
-def test_each_environment_export_matches_its_lock(key: str) -> None:
+def test_each_environment_export_matches_its_lock(key: str, lock_sets: dict[str, dict]) -> None:
     """jinja/locks/<key>/environment-*.txt are what `make locks` exports from that key's uv.lock."""
     _uv()
     committed = REPO_ROOT / "jinja" / "locks" / key
-    exported = locks.environment_pins(key, locks.lock_sets(REPO_ROOT)[key], REPO_ROOT)
+    exported = locks.environment_pins(key, lock_sets[key], REPO_ROOT)
     assert sorted(exported) == sorted(path.name for path in committed.glob("environment-*.txt"))
     for name, text in exported.items():
         assert (committed / name).read_text() == text, f"{key}/{name}: run `make locks`"

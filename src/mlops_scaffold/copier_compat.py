@@ -23,6 +23,8 @@ import jinja2
 import yaml
 from copier import _main as _copier_main  # copier >= 9.10 keeps its internals in underscored modules
 
+from mlops_scaffold.jinja_code import compile_cached
+
 Worker = _copier_main.Worker
 
 
@@ -46,7 +48,7 @@ def old_copies() -> list[Path]:
 # Profiling the matrix showed two costs that do not depend on the combination:
 # - copier builds a new Jinja environment per rendering and compiles every default, `when`,
 #   validator and file again. Compiled code depends only on the source and the environment's
-#   syntax settings, so it is memoised across renderings with identical settings.
+#   syntax settings, so it is kept across renderings and processes (mlops_scaffold.jinja_code).
 # - copier (>= 9.15) asks git for `core.fileMode` once per rendered file (~100 processes a
 #   rendering) to keep a destination repository's index in sync; for a destination outside any git
 #   repository that is a no-op, so it is skipped there.
@@ -60,29 +62,6 @@ def old_copies() -> list[Path]:
 #   for each file: about 1,300 renderings per project, nearly all of literal text such as
 #   "src" or "train.py". A string with no Jinja delimiter and no line break renders to itself, so
 #   it is returned as is (resetting the yield tag's state as Jinja's preprocessing would).
-
-_compiled: dict[tuple[Any, ...], Any] = {}
-
-
-def _settings(env: jinja2.Environment) -> tuple[Any, ...]:
-    return (
-        env.block_start_string,
-        env.block_end_string,
-        env.variable_start_string,
-        env.variable_end_string,
-        env.comment_start_string,
-        env.comment_end_string,
-        env.line_statement_prefix,
-        env.line_comment_prefix,
-        env.trim_blocks,
-        env.lstrip_blocks,
-        env.newline_sequence,
-        env.keep_trailing_newline,
-        env.optimized,
-        env.is_async,
-        tuple(sorted(env.extensions)),
-        type(env),
-    )
 
 
 def _is_literal(env: jinja2.Environment, string: str) -> bool:
@@ -121,10 +100,7 @@ def fast_rendering() -> Iterator[None]:
     def compile_once(self, source, name=None, filename=None, raw=False, defer_init=False):
         if not isinstance(source, str):
             return original_compile(self, source, name, filename, raw, defer_init)
-        key = (source, name, filename, raw, defer_init, _settings(self))
-        if key not in _compiled:
-            _compiled[key] = original_compile(self, source, name, filename, raw, defer_init)
-        return _compiled[key]
+        return compile_cached(original_compile, self, source, name, filename, raw, defer_init)
 
     original_sync = getattr(Worker, "_sync_git_index_executable_bit", None)  # copier >= 9.15 only
     original_render_string = Worker.__dict__.get("_render_string")

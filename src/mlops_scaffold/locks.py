@@ -88,14 +88,22 @@ def _context(answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def lock_key(answers: Mapping[str, Any], root: Path = CHECKOUT_ROOT) -> str:
-    module = _environment(root).get_template("jinja/locks.jinja").make_module(_context(answers))
-    return str(module.lock_key())
+    return _lock_key(_context(answers), root)
 
 
 def render_pyproject(answers: Mapping[str, Any], root: Path = CHECKOUT_ROOT) -> str:
-    return _environment(root).get_template("template/pyproject.toml.jinja").render(_context(answers))
+    return _render_pyproject(_context(answers), root)
 
 
+def _lock_key(context: Mapping[str, Any], root: Path) -> str:
+    return str(_environment(root).get_template("jinja/locks.jinja").make_module(dict(context)).lock_key())
+
+
+def _render_pyproject(context: Mapping[str, Any], root: Path) -> str:
+    return _environment(root).get_template("template/pyproject.toml.jinja").render(context)
+
+
+@functools.lru_cache(maxsize=256)  # 2,016 renderings in lock_sets, a handful of distinct texts
 def _dependency_spec(pyproject: str) -> str:
     """What uv.lock records of a pyproject.toml: its dependencies, groups and Python."""
     data = tomllib.loads(pyproject)
@@ -119,7 +127,8 @@ def lock_sets(root: Path = CHECKOUT_ROOT) -> dict[str, dict[str, Any]]:
     for combination in valid_combinations():
         for version in versions:
             answers = {**full_answers(combination), "python_version": version, "sample_name": PLACEHOLDER_SAMPLE}
-            key, spec = lock_key(answers, root), _dependency_spec(render_pyproject(answers, root))
+            context = _context(answers)
+            key, spec = _lock_key(context, root), _dependency_spec(_render_pyproject(context, root))
             if key not in found:
                 found[key] = (spec, answers, combination.id)
             elif found[key][0] != spec:
