@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -177,3 +178,41 @@ def test_the_check_reports_a_drift_retraining_that_trains_without_a_breach(dry_r
         f"{name}: {aml.RETRAINING_GATE}",
         f"{name}: {aml.DRIFT_GATE}",
     ]
+
+
+def test_an_empty_value_reads_as_unset_so_the_dry_run_drops_it(
+    render: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aml.dry_run_settings drops `NAME=''` lines (so GitHub's `AZURE_SUBSCRIPTION_ID=''` does not
+    split the dry run's cache key from Azure DevOps'): sound only while the generated settings read
+    an empty value as no value, which this proves for every empty line of a rendering."""
+    import importlib.util
+
+    project = render(
+        ci_platform="github_actions", deployment_targets=every_target(), canary_release=True, batch_scoring=True
+    )
+    example = (project / ".env.example").read_text()
+    empty = [line.partition("=")[0] for line in example.splitlines() if line.partition("=")[2] in ("''", '""')]
+    assert "AZURE_SUBSCRIPTION_ID" in empty, "no empty value left to test"
+    without = "".join(line + "\n" for line in example.splitlines() if line.partition("=")[0] not in empty)
+    (tmp_path / "with.env").write_text(example)
+    (tmp_path / "without.env").write_text(without)
+    spec = importlib.util.spec_from_file_location("generated_settings", project / "ml_service" / "settings.py")
+    settings = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, settings)  # its dataclasses look their module up
+    spec.loader.exec_module(settings)
+
+    def read(dotenv: str) -> dict[str, object]:
+        loaded = settings.load_settings(environ={}, dotenv=tmp_path / dotenv, fallback={})
+        names = [line.partition("=")[0] for line in example.splitlines() if "=" in line and not line.startswith("#")]
+        values = {}
+        for name in names:
+            try:
+                values[name] = getattr(loaded, name.lower())
+            except Exception as error:  # absent, or an option's required setting without a value
+                values[name] = f"{type(error).__name__}: {error}"
+        return values
+
+    assert read("with.env") == read("without.env")
+    kept = aml.dry_run_settings(project)
+    assert not any(line.startswith(f"{name}=") for name in empty for line in kept.splitlines())

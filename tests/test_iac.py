@@ -299,6 +299,21 @@ def test_values_that_change_every_run_are_caught(render_copy, flavour: str) -> N
     ]
 
 
+def test_terraform_is_parsed_once_per_content(render, render_copy) -> None:
+    """The matrix renders the same Terraform folder in many combinations: one parse serves every
+    project with those files (findings name files relative to the project), and a changed file is
+    parsed again."""
+    original = render(iac="terraform")
+    copy = render_copy(iac="terraform")
+    assert iac.load_terraform(copy, []) is iac.load_terraform(original, [])
+    _edit(copy / iac.TF_DIR / "main.tf", "retention_in_days   = 30", "retention_in_days   = {")
+    findings: list = []
+    assert iac.load_terraform(copy, findings) is not iac.load_terraform(original, [])
+    assert [(finding.path, finding.message[:15]) for finding in findings] == [
+        (f"{iac.TF_DIR}/main.tf", "does not parse:")
+    ]
+
+
 def test_role_assignment_scope_must_name_a_resource(render_copy) -> None:
     project = render_copy(iac="arm", deployment_targets=["aci"])
     _edit(

@@ -235,16 +235,23 @@ def dry_run_many(projects: list[Path], python: str | None = None) -> dict[Path, 
 def dry_run_settings(project: Path) -> str:
     """The generated values (.env.example, never a developer's .env) that ml_service reads: lines
     with a value whose name its code mentions. Values nothing reads cannot change the dry run, so
-    they stay out of it and out of its cache key."""
+    they stay out of it and out of its cache key; nor can an empty one (`NAME=''`), which the
+    generated settings read as unset (tests/test_aml.py proves it)."""
     code = "".join(path.read_text(encoding="utf-8") for path in sorted((project / "ml_service").rglob("*.py")))
     env_example = project / ".env.example"
     lines = env_example.read_text(encoding="utf-8").splitlines() if env_example.is_file() else []
+    words = set(_WORD.findall(code))  # `\bNAME\b` matches exactly when a whole word of the code is NAME
     kept = []
     for line in lines:
         name, separator, value = line.partition("=")
-        if separator and value and not name.startswith("#") and re.search(rf"\b{re.escape(name)}\b", code):
+        if not separator or not value.strip().strip("'\"") or name.startswith("#"):
+            continue
+        if name in words if _WORD.fullmatch(name) else re.search(rf"\b{re.escape(name)}\b", code):
             kept.append(line)
     return "\n".join(kept) + "\n"
+
+
+_WORD = re.compile(r"\w+")
 
 
 # What the dry run reads: its code, the environments and data it registers, the step scripts.

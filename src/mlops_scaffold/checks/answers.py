@@ -19,6 +19,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from mlops_scaffold import yamlio
 from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.checks.hcl import parse_hcl
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 from mlops_scaffold.project_files import ANSWERS_FILE, iter_files, public_answers, read_answers, read_text
 
@@ -141,13 +142,8 @@ def _toml_problem(path: Path, text: str) -> tuple[int | None, str] | None:
 
 
 def _hcl_problem(path: Path, text: str) -> tuple[int | None, str] | None:
-    import hcl2
-
-    try:
-        hcl2.loads(text)
-    except Exception as error:  # python-hcl2 raises lark errors of several kinds
-        return getattr(error, "line", None), str(error).splitlines()[0]
-    return None
+    parsed, line, error = parse_hcl(text)
+    return None if parsed is not None else (line, (error.splitlines() or ["does not parse"])[0])
 
 
 def _shell_problem(path: Path, text: str) -> tuple[int | None, str] | None:

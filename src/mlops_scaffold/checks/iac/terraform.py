@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold.checks.base import Finding, reads
-from mlops_scaffold.checks.iac._common import TF_DIR, TF_PER_RUN, _line_of, _rel, _unquote
+from mlops_scaffold.checks.hcl import parse_hcl
+from mlops_scaffold.checks.iac._common import TF_DIR, TF_PER_RUN, _line_of, _unquote
 
 
 @dataclass
@@ -41,49 +42,58 @@ class TerraformModule:
         return result
 
 
+# Terraform folders by content -> (module, parse findings). Findings name files relative to the
+# project, so a module serves every project with the same files; checks only read it.
 _TERRAFORM_CACHE: dict[tuple[Any, ...], tuple[TerraformModule, list[Finding]]] = {}
 
 
 def load_terraform(project: Path, findings: list[Finding]) -> TerraformModule | None:
-    """The project's Terraform folder, parsed once per content (several checks read it)."""
+    """The project's Terraform folder, parsed once per content (several checks read it, and the
+    matrix renders the same folder in many combinations)."""
     folder = project / TF_DIR
     if not folder.is_dir():
         return None
-    stamp = tuple((path.name, path.stat().st_mtime_ns, path.stat().st_size) for path in sorted(folder.iterdir()))
-    key = (str(project.resolve()), stamp)
+    tfvars = folder / "terraform.tfvars"
+    key = (
+        tuple((path.name, path.read_bytes()) for path in sorted(folder.glob("*.tf"))),
+        tfvars.read_bytes() if tfvars.is_file() else None,
+    )
     if key not in _TERRAFORM_CACHE:
+        if len(_TERRAFORM_CACHE) > 256:
+            _TERRAFORM_CACHE.clear()
         problems: list[Finding] = []
-        _TERRAFORM_CACHE[key] = (_parse_terraform(project, folder, problems), problems)
+        _TERRAFORM_CACHE[key] = (_parse_terraform(*key, problems), problems)
     module, problems = _TERRAFORM_CACHE[key]
     findings.extend(problems)
     return module
 
 
-def _parse_terraform(project: Path, folder: Path, findings: list[Finding]) -> TerraformModule:
-    import hcl2
-
+def _parse_terraform(
+    files: tuple[tuple[str, bytes], ...], tfvars: bytes | None, findings: list[Finding]
+) -> TerraformModule:
     module = TerraformModule(blocks={}, texts={}, tfvars={})
-    for path in sorted(folder.glob("*.tf")):
-        relative = _rel(project, path)
-        text = path.read_text(encoding="utf-8")
+    for name, content in files:
+        relative = f"{TF_DIR}/{name}"
+        text = content.decode("utf-8")
         module.texts[relative] = text
-        try:
-            parsed = hcl2.loads(text)
-        except Exception as error:  # python-hcl2 raises lark errors of several kinds
-            findings.append(Finding(relative, getattr(error, "line", None), f"does not parse: {error}".splitlines()[0]))
+        parsed, line, error = parse_hcl(text)
+        if parsed is None:
+            findings.append(Finding(relative, line, f"does not parse: {error}".splitlines()[0]))
             continue
         for kind, blocks in parsed.items():
             if kind.startswith("__"):
                 continue
             for block in blocks if isinstance(blocks, list) else [blocks]:
                 module.blocks.setdefault(kind, []).append((relative, block))
-    tfvars = folder / "terraform.tfvars"
-    if tfvars.is_file():
+    if tfvars is not None:
         try:
-            parsed_vars = hcl2.loads(tfvars.read_text(encoding="utf-8"))
+            parsed_vars, _, error = parse_hcl(tfvars.decode("utf-8"))
+        except UnicodeDecodeError as decode_error:
+            parsed_vars, error = None, str(decode_error)
+        if parsed_vars is None:
+            findings.append(Finding(f"{TF_DIR}/terraform.tfvars", None, f"does not parse: {error}".splitlines()[0]))
+        else:
             module.tfvars = {key: _unquote(value) for key, value in parsed_vars.items() if not key.startswith("__")}
-        except Exception as error:
-            findings.append(Finding(_rel(project, tfvars), None, f"does not parse: {error}".splitlines()[0]))
     return module
 
 
