@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,17 +22,21 @@ from mlops_scaffold import yamlio
 
 ANSWERS_FILE = ".copier-answers.yml"
 # Folders a project run creates (venvs, caches, outputs); never part of what the template renders.
-_RUNTIME_DIRS = {
-    ".git",
-    ".venv",
-    "build",
-    "outputs",
-    "mlruns",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".terraform",
-}
+RUNTIME_DIRS = frozenset(
+    {
+        ".git",
+        ".venv",
+        "build",
+        "outputs",
+        "mlruns",
+        "__pycache__",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".terraform",
+        "venv",
+        "node_modules",
+    }
+)
 
 
 def iter_files(project: Path) -> Iterator[Path]:
@@ -42,10 +49,63 @@ def iter_files(project: Path) -> Iterator[Path]:
 
 
 def _scan(project: Path) -> Iterator[Path]:
-    for path in sorted(project.rglob("*")):
-        relative = path.relative_to(project)
-        if path.is_file() and not _RUNTIME_DIRS.intersection(relative.parts[:-1]):
-            yield path
+    for path, _ in _walk(project)[0]:
+        yield path
+
+
+def _walk(project: Path) -> tuple[list[tuple[Path, str]], frozenset[str]]:
+    """The files under `project` (absolute, and relative POSIX), sorted as sorted(Path.rglob)
+    sorts them, and its folders (relative, POSIX), never entering a runtime folder (a user's
+    .venv holds thousands of files no check reads)."""
+    found: list[tuple[str, ...]] = []
+    folders: set[str] = set()
+    for folder, subfolders, files in os.walk(project):
+        subfolders[:] = [name for name in subfolders if name not in RUNTIME_DIRS]
+        parts = tuple(Path(folder).relative_to(project).parts)
+        if parts:
+            folders.add("/".join(parts))
+        found.extend((*parts, name) for name in files if os.path.isfile(os.path.join(folder, name)))
+    return [(project.joinpath(*parts), "/".join(parts)) for parts in sorted(found)], frozenset(folders)
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` in Path.glob's syntax (`**` any folders, `*`/`?`/`[...]` within one name) as a
+    regex over a file's relative POSIX path. A trailing `**` matches every file beneath."""
+    pieces = [_segment_regex(segment) for segment in pattern.split("/")]
+    if pattern.split("/")[-1] == "**":
+        pieces.append("[^/]+")
+    return re.compile("".join(pieces).removesuffix("/"))
+
+
+def _segment_regex(segment: str) -> str:
+    if segment == "**":
+        return "(?:[^/]+/)*"
+    translated, index = "", 0
+    while index < len(segment):
+        char = segment[index]
+        closing = segment.find("]", index + 2) if char == "[" else -1
+        if char == "*":
+            translated += "[^/]*"
+        elif char == "?":
+            translated += "[^/]"
+        elif closing != -1:  # a character class, `[!...]` negated as in fnmatch
+            body = segment[index + 1 : closing]
+            translated += "[" + ("^" + body[1:] if body.startswith("!") else body) + "]"
+            index = closing
+        else:
+            translated += re.escape(char)
+        index += 1
+    return translated + "/"
+
+
+def _normal(relative: str) -> str:
+    return os.path.normpath(relative).replace(os.sep, "/")
+
+
+def _outside(normal: str) -> bool:
+    """A path the listing cannot answer for: the root itself, above it, or absolute."""
+    return normal in (".", "..") or normal.startswith(("../", "/"))
 
 
 def read_text(path: Path) -> str | None:
@@ -54,6 +114,13 @@ def read_text(path: Path) -> str | None:
     if opened is not None and path.is_relative_to(opened.root):
         return opened.text(str(path.relative_to(opened.root)))
     return _read(path)
+
+
+def text_of(path: Path) -> str:
+    """The file's text as Path.read_text gives it (UnicodeDecodeError for a binary file), from
+    the opened Project when there is one."""
+    text = read_text(path)
+    return path.read_text(encoding="utf-8") if text is None else text
 
 
 def _read(path: Path) -> str | None:
@@ -92,6 +159,10 @@ class Project:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._files: list[Path] | None = None
+        self._relative: list[tuple[Path, str]] | None = None
+        self._folders: frozenset[str] = frozenset()
+        self._names: frozenset[str] | None = None
+        self._digests: dict[str, str] = {}
         self._globs: dict[str, list[Path]] = {}
         self._bytes: dict[str, bytes] = {}
         self._texts: dict[str, str | None] = {}
@@ -116,20 +187,55 @@ class Project:
     def files(self) -> list[Path]:
         """Every file (absolute paths, sorted), as `iter_files` lists them."""
         if self._files is None:
-            self._files = list(_scan(self.root))
+            self._relative, self._folders = _walk(self.root)
+            self._files = [path for path, _ in self._relative]
         return self._files
 
+    def is_dir(self, relative: str) -> bool:
+        """`relative` (POSIX, from the root) is a folder of the listing: no stat per question."""
+        normal = _normal(relative)
+        if _outside(normal):
+            return (self.root / relative).is_dir()
+        self.files()
+        return normal in self._folders
+
+    def is_file(self, relative: str) -> bool:
+        normal = _normal(relative)
+        if _outside(normal):
+            return (self.root / relative).is_file()
+        return normal in self._file_names()
+
+    def exists(self, relative: str) -> bool:
+        return self.is_file(relative) or self.is_dir(relative)
+
+    def _file_names(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = frozenset(relative for _, relative in self._relative_files())
+        return self._names
+
     def glob(self, pattern: str) -> list[Path]:
-        """The files matching `pattern` (Path.glob's syntax), sorted."""
+        """The files matching `pattern` (Path.glob's syntax), sorted; matched against `files()`,
+        so without walking the folders again and never inside a runtime folder."""
         if pattern not in self._globs:
-            self._globs[pattern] = sorted(path for path in self.root.glob(pattern) if path.is_file())
+            matches = _glob_regex(pattern).fullmatch
+            self._globs[pattern] = [path for path, relative in self._relative_files() if matches(relative)]
         return self._globs[pattern]
+
+    def _relative_files(self) -> list[tuple[Path, str]]:
+        self.files()
+        return self._relative  # type: ignore[return-value]  # set by files()
 
     def data(self, relative: str) -> bytes:
         """The file's bytes. FileNotFoundError for a missing one."""
         if relative not in self._bytes:
             self._bytes[relative] = (self.root / relative).read_bytes()
         return self._bytes[relative]
+
+    def digest(self, relative: str) -> str:
+        """The sha256 of the file's bytes, once per file: many checks' cache keys share files."""
+        if relative not in self._digests:
+            self._digests[relative] = hashlib.sha256(self.data(relative)).hexdigest()
+        return self._digests[relative]
 
     def text(self, relative: str) -> str | None:
         """The file's text; None for a binary file. FileNotFoundError for a missing one."""
@@ -156,7 +262,9 @@ _ACTIVE: contextvars.ContextVar[Project | None] = contextvars.ContextVar("opened
 
 def _opened(root: Path) -> Project | None:
     opened = _ACTIVE.get()
-    return opened if opened is not None and opened.root == Path(root) else None
+    if opened is None:
+        return None
+    return opened if opened.root == (root if isinstance(root, Path) else Path(root)) else None
 
 
 def read_answers(project: Path) -> dict[str, Any]:

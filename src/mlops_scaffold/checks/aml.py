@@ -20,6 +20,7 @@ from typing import Any
 
 from mlops_scaffold import targets, yamlio
 from mlops_scaffold.checks.base import Finding, content_key, keyed_by
+from mlops_scaffold.project_files import Project, text_of
 from mlops_scaffold.traits.paths import Flag
 from mlops_scaffold.traits.values import SCORING_IMAGE
 
@@ -237,9 +238,9 @@ def dry_run_settings(project: Path) -> str:
     with a value whose name its code mentions. Values nothing reads cannot change the dry run, so
     they stay out of it and out of its cache key; nor can an empty one (`NAME=''`), which the
     generated settings read as unset (tests/test_aml.py proves it)."""
-    code = "".join(path.read_text(encoding="utf-8") for path in sorted((project / "ml_service").rglob("*.py")))
-    env_example = project / ".env.example"
-    lines = env_example.read_text(encoding="utf-8").splitlines() if env_example.is_file() else []
+    opened = Project.of(project)
+    code = "".join(text_of(path) for path in opened.glob("ml_service/**/*.py"))
+    lines = text_of(project / ".env.example").splitlines() if opened.is_file(".env.example") else []
     words = set(_WORD.findall(code))  # `\bNAME\b` matches exactly when a whole word of the code is NAME
     kept = []
     for line in lines:

@@ -15,6 +15,7 @@ from typing import Any
 
 from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.checks.behaviour import PIPELINE_FILES, load
+from mlops_scaffold.project_files import Project
 
 # last path segment -> why it may carry secrets
 SECRET_BEARING: tuple[tuple[str, str], ...] = (
@@ -66,7 +67,8 @@ def _published(node: Any) -> list[tuple[int, str]]:
 @reads(*PIPELINE_FILES)
 def check_artifacts(project: Path) -> list[Finding]:
     findings: list[Finding] = []
-    files = sorted({path for pattern in PIPELINE_FILES[:-1] for path in project.glob(pattern)})
+    opened = Project.of(project)
+    files = sorted({path for pattern in PIPELINE_FILES[:-1] for path in opened.glob(pattern)})
     for path in files:
         for line, published in _published(load(path)):
             name = re.split(r"[\\/]", published.rstrip("/"))[-1]

@@ -55,5 +55,5 @@ def content_key(project: Path, patterns: Iterable[str], salt: str = "") -> str:
     files = sorted({path for pattern in patterns for path in opened.glob(pattern)})
     for path in files:
         relative = str(path.relative_to(project))
-        digest.update(relative.encode() + b"\0" + opened.data(relative) + b"\0")
+        digest.update(f"{relative}\0{opened.digest(relative)}\0".encode())
     return digest.hexdigest()

@@ -6,6 +6,7 @@ over that graph. The invariants are rows of INVARIANTS: a new stage or target ad
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 
 from mlops_scaffold import traits, yamlio
 from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.project_files import Project, text_of
 
 PIPELINE_FILES = (
     ".pipelines/*.yml",
@@ -54,8 +56,14 @@ def _build(node: yaml.Node) -> Any:
 
 
 def load(path: Path) -> Any:
+    """The file's YAML with line numbers (shared by text across projects: read it, never change it)."""
+    return _load_text(text_of(path))
+
+
+@functools.lru_cache(maxsize=2048)  # the matrix's pipelines repeat across combinations
+def _load_text(text: str) -> Any:
     try:
-        node = yamlio.compose(path.read_text(encoding="utf-8"))
+        node = yamlio.compose(text)
     except yaml.YAMLError:
         return None  # checks/pipelines/schemas.py reports unparsable YAML
     return _build(node) if node is not None else None
@@ -265,18 +273,19 @@ def github_jobs(project: Path, path: Path, data: Any) -> list[Job]:
 
 def pipeline_graphs(project: Path) -> dict[str, list[Job]]:
     """Every pipeline file's jobs; step templates are read where they are used, not on their own."""
-    ado = sorted({*project.glob(".pipelines/*.yml"), *project.glob("environment_setup/*.yml")})
+    opened = Project.of(project)
+    ado = sorted({*opened.glob(".pipelines/*.yml"), *opened.glob("environment_setup/*.yml")})
     loaded = {path: load(path) for path in ado}
     used_as_template = {
         (path.parent / str(match)).resolve()
         for path in ado
-        for match in re.findall(r"^\s*-?\s*template:\s*(\S+)", path.read_text(encoding="utf-8"), re.MULTILINE)
+        for match in re.findall(r"^\s*-?\s*template:\s*(\S+)", text_of(path), re.MULTILINE)
     }
     graphs: dict[str, list[Job]] = {}
     for path, data in loaded.items():
         if isinstance(data, dict) and path.resolve() not in used_as_template:
             graphs[str(path.relative_to(project))] = ado_jobs(project, path, data)
-    for path in sorted(project.glob(".github/workflows/*.yml")):
+    for path in opened.glob(".github/workflows/*.yml"):
         data = load(path)
         if isinstance(data, dict):
             graphs[str(path.relative_to(project))] = github_jobs(project, path, data)

@@ -7,12 +7,14 @@ Only code is read (inline `code` and fenced blocks), so prose may say "make sure
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from mlops_scaffold import targets
 from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.project_files import Project, text_of
 
 DOCS = ("README.md", "docs/*.md", "ml_service/README.md")
 
@@ -44,7 +46,8 @@ MANUAL_STEPS: tuple[tuple[str, tuple[str, str], str], ...] = targets.collect("MA
 
 
 def _doc_files(project: Path) -> list[Path]:
-    return sorted({path for pattern in DOCS for path in project.glob(pattern) if path.is_file()})
+    opened = Project.of(project)
+    return sorted({path for pattern in DOCS for path in opened.glob(pattern)})
 
 
 def code_spans(text: str) -> Iterator[tuple[int, str]]:
@@ -62,20 +65,21 @@ def code_spans(text: str) -> Iterator[tuple[int, str]]:
 
 
 def make_targets(project: Path) -> set[str]:
-    makefile = project / "Makefile"
-    if not makefile.is_file():
+    if not Project.of(project).is_file("Makefile"):
         return set()
-    return set(re.findall(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:(?!=)", makefile.read_text(encoding="utf-8"), re.M))
+    return set(re.findall(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:(?!=)", text_of(project / "Makefile"), re.M))
 
 
 def _module_exists(project: Path, module: str) -> bool:
-    base = project.joinpath(*module.split("."))
-    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+    base = module.replace(".", "/")
+    opened = Project.of(project)
+    return opened.is_file(f"{base}.py") or opened.is_file(f"{base}/__init__.py")
 
 
 def _is_project_module(project: Path, module: str) -> bool:
     top = module.split(".")[0]
-    return (project / top).is_dir() or (project / f"{top}.py").is_file()
+    opened = Project.of(project)
+    return opened.is_dir(top) or opened.is_file(f"{top}.py")
 
 
 _MAKE = re.compile(r"(?:^|[;&|(]\s*|\s)make((?:\s+[a-z][a-z0-9_-]*)+)")
@@ -93,7 +97,7 @@ def _path_exists(project: Path, doc: Path, path: str) -> bool:
         if "*" in path:
             if any(root.glob(path)):
                 return True
-        elif (root / path).exists():
+        elif Project.of(project).exists((root / path).relative_to(project).as_posix()):
             return True
     return False
 
@@ -111,7 +115,7 @@ def _code_rules(project: Path, doc: Path, code: str, targets: set[str], iac: str
             yield f"names `python -m {module}`, which does not exist"
     token = code.strip()
     folder = token.split("/", 1)[0]
-    ours = folder in _PROJECT_FOLDERS or (project / folder).is_dir()
+    ours = folder in _PROJECT_FOLDERS or Project.of(project).is_dir(folder)
     if _PATH.match(token) and ours and not _path_exists(project, doc, token.rstrip("/")):
         yield f"names the path {token}, which does not exist"
     for command, markers, what in MANUAL_STEPS:
@@ -123,26 +127,24 @@ def _code_rules(project: Path, doc: Path, code: str, targets: set[str], iac: str
 def code_agrees(project: Path) -> list[Finding]:
     """Make targets, project modules and file paths named in the docs' code exist, and the docs
     ask for no manual `az` step that creates what the IaC already creates."""
-    targets = make_targets(project)
-    iac = _iac_text(project)
-    findings = []
-    for doc in _doc_files(project):
-        relative = str(doc.relative_to(project))
-        for number, code in code_spans(doc.read_text(encoding="utf-8")):
-            findings += [
-                Finding(relative, number, message) for message in _code_rules(project, doc, code, targets, iac)
-            ]
+    with Project.opened(project):  # one listing answers every path the spans name
+        targets = make_targets(project)
+        iac = _iac_text(project)
+        findings = []
+        for doc in _doc_files(project):
+            relative = str(doc.relative_to(project))
+            for number, code in code_spans(text_of(doc)):
+                findings += [
+                    Finding(relative, number, message) for message in _code_rules(project, doc, code, targets, iac)
+                ]
     return findings
 
 
 def _iac_text(project: Path) -> str:
-    folder = project / "environment_setup"
-    if not folder.is_dir():
-        return ""
     return "\n".join(
-        path.read_text(encoding="utf-8")
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.suffix in {".json", ".tf", ".tfvars"}
+        text_of(path)
+        for path in Project.of(project).glob("environment_setup/**/*")
+        if path.suffix in {".json", ".tf", ".tfvars"}
     )
 
 
@@ -169,6 +171,11 @@ def _sections(text: str) -> Iterator[tuple[int, str]]:
         yield start, "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=4096)  # the matrix's docs repeat most sections
+def _roles_named(section: str) -> frozenset[str]:
+    return frozenset(role for role in _ROLE_NAMES if re.search(rf"\b{re.escape(role)}\b", section))
+
+
 def _deploys_infrastructure(section: str) -> bool:
     """The section sets up the identity that deploys the IaC: it assigns roles with the CLI, or
     names the infrastructure together with a service connection or a role."""
@@ -190,9 +197,9 @@ def roles_agree(project: Path) -> list[Finding]:
     findings = []
     for doc in _doc_files(project):
         relative = str(doc.relative_to(project))
-        for start, section in _sections(doc.read_text(encoding="utf-8")):
+        for start, section in _sections(text_of(doc)):
             lines = section.splitlines()
-            named = {role for role in _ROLE_NAMES if re.search(rf"\b{re.escape(role)}\b", section)}
+            named = _roles_named(section)
             if needs_assigner and _deploys_infrastructure(section) and not named & set(ROLE_ASSIGNERS):
                 line = start + next((i for i, row in enumerate(lines) if "Contributor" in row), 0)
                 findings.append(
@@ -221,12 +228,12 @@ def names_agree(project: Path) -> list[Finding]:
     iac = _iac_text(project)
     if not iac:
         return []
-    known = iac + "\n".join(p.read_text(encoding="utf-8") for g in _PIPELINES for p in sorted(project.glob(g)))
+    known = iac + "\n".join(text_of(p) for g in _PIPELINES for p in Project.of(project).glob(g))
     quoted = set(re.findall(r'"([^"\n]+)"', known)) | set(re.findall(r"\b(?:value|name):\s*([\w.-]+)", known))
     findings = []
     for doc in [path for path in _doc_files(project) if path.name == "infrastructure.md"]:
         relative = str(doc.relative_to(project))
-        for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(text_of(doc).splitlines(), start=1):
             row = _RESOURCE_ROW.match(line)
             if row and row.group(2) not in quoted:
                 findings.append(
@@ -260,11 +267,11 @@ def deployer_scopes(text: str) -> list[tuple[int, str]]:
 def scopes_agree(project: Path) -> list[Finding]:
     """The docs and the pipelines' comments give the deploying identity its roles at one scope:
     each statement that differs from docs/getting_started.md's is named."""
-    files = [*_doc_files(project), *(p for g in _PIPELINES for p in sorted(project.glob(g)))]
+    files = [*_doc_files(project), *(p for g in _PIPELINES for p in Project.of(project).glob(g))]
     statements = [
         (str(path.relative_to(project)), line, scope)
         for path in files
-        for line, scope in deployer_scopes(path.read_text(encoding="utf-8"))
+        for line, scope in deployer_scopes(text_of(path))
     ]
     reference = next(
         (s for s in statements if s[0] == "docs/getting_started.md"), statements[0] if statements else None

@@ -44,6 +44,7 @@ from mlops_scaffold.checks.iac import (
     _name_segments,
     load_terraform,
 )
+from mlops_scaffold.project_files import Project, text_of
 
 ROLE_ASSIGNMENT_ARM = "microsoft.authorization/roleassignments"
 ROLE_ASSIGNMENT_TF = "azurerm_role_assignment"
@@ -223,8 +224,8 @@ def code_needs(project: Path) -> list[CodeNeed]:
     compute of the pipeline in the same module reads them, and writes them when an Output names
     `azureml://datastores/`, so it needs a Storage Blob Data role on their storage account."""
     found: list[CodeNeed] = []
-    for path in sorted((project / "ml_service").rglob("*.py")):
-        source = path.read_text(encoding="utf-8")
+    for path in Project.of(project).glob("ml_service/**/*.py"):
+        source = text_of(path)
         if "AzureBlobDatastore(" not in source:
             continue  # most modules: no parse needed
         try:

@@ -15,22 +15,20 @@ from typing import Any
 import yaml
 
 from mlops_scaffold import yamlio
-from mlops_scaffold.project_files import parse_yaml, read_text
+from mlops_scaffold.project_files import RUNTIME_DIRS, Project, parse_yaml, read_text
 
 ADO_PATTERNS = (".pipelines/*.yml", ".pipelines/*.yaml", "environment_setup/*.yml", "environment_setup/*.yaml")
 WORKFLOW_PATTERNS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 ACTION_PATTERNS = (".github/actions/*/action.yml", ".github/actions/*/action.yaml")
-SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".terraform", "build", "mlruns"}
+SKIPPED_DIRS = RUNTIME_DIRS  # folders a run creates: never walked
 PIPELINE_FILES = (*ADO_PATTERNS, *WORKFLOW_PATTERNS, *ACTION_PATTERNS)
 
 USES = re.compile(r"^\s*-?\s*uses:\s*['\"]?([^'\"\s#]+)")
 
 
 def _files(project: Path, patterns: tuple[str, ...]) -> list[Path]:
-    found: set[Path] = set()
-    for pattern in patterns:
-        found.update(path for path in project.glob(pattern) if path.is_file())
-    return sorted(found)
+    opened = Project.of(project)
+    return sorted({path for pattern in patterns for path in opened.glob(pattern)})
 
 
 def ado_files(project: Path) -> list[Path]:
@@ -50,9 +48,7 @@ def pipeline_files(project: Path) -> list[Path]:
 
 
 def _walk_files(project: Path) -> Iterator[Path]:
-    for path in sorted(project.rglob("*")):
-        if path.is_file() and not SKIPPED_DIRS.intersection(path.relative_to(project).parts[:-1]):
-            yield path
+    yield from Project.of(project).files()
 
 
 def _rel(project: Path, path: Path) -> str:

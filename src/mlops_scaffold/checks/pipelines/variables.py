@@ -22,6 +22,7 @@ from mlops_scaffold.checks.pipelines.files import (
     ado_files,
     workflow_files,
 )
+from mlops_scaffold.project_files import Project, text_of
 
 # Azure DevOps predefined variables: https://learn.microsoft.com/azure/devops/pipelines/build/variables
 ADO_SYSTEM_PREFIXES = (
@@ -206,12 +207,10 @@ def check_variables(project: Path) -> list[Finding]:
             if problem:
                 findings.append(Finding(_rel(project, path), line, problem))
 
-    ml_service = project / "ml_service"
-    code = ""
-    if ml_service.is_dir():
-        # ml_service/settings.py loads (and requires) every variable its data files list.
-        sources = [*ml_service.rglob("*.py"), *ml_service.glob("variables/*.json")]
-        code = "\n".join(path.read_text(encoding="utf-8") for path in sorted(sources))
+    # ml_service/settings.py loads (and requires) every variable its data files list.
+    opened = Project.of(project)
+    sources = [*opened.glob("ml_service/**/*.py"), *opened.glob("ml_service/variables/*.json")]
+    code = "\n".join(text_of(path) for path in sorted(sources))
     words = set(re.findall(r"\w+", code))  # a documented name is a word: as \bNAME\b would find it
     for name, (doc, line) in documented.items():
         if name not in read and name not in words:

@@ -73,7 +73,7 @@ def content_index(project: Path) -> dict[str, str]:
     index = {}
     for path in opened.files():
         relative = str(path.relative_to(project).as_posix())
-        index[relative] = hashlib.sha256(opened.data(relative)).hexdigest()
+        index[relative] = opened.digest(relative)
     if (project / "Makefile").is_file():
         targets = local_loop_targets((project / "Makefile").read_text(encoding="utf-8"))
         index[LOCAL_LOOP] = " ".join(targets)
