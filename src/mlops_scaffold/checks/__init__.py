@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -62,6 +63,21 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
+# Tools the matrix runs beside the checks: `make -n` for the run tier's index, `bash -n` for scripts.
+_MATRIX_TOOLS = ("make", "bash")
+
+
+def environment_key() -> str | None:
+    """What every check's findings depend on beyond the project: this package's code, the
+    versions of the tools checks run, the schema references they read. None while a tool is
+    missing, so that nothing found without it is remembered."""
+    tools = sorted({*_MATRIX_TOOLS, *(tool for check in ALL_CHECKS for tool in getattr(check, "tools", ()))})
+    versions = [tool_version(tool) for tool in tools]
+    if None in versions:
+        return None
+    return json.dumps([_code_version(), versions, iac_schema.references_key(), sys.version])
+
+
 def cache_file(check: Check, project: Path, cache_dir: Path) -> Path | None:
     """Where the check's findings for this project's inputs are cached; None for an uncached check,
     and for a check whose tool is missing (a "not installed" finding must not outlive the install)."""
@@ -110,4 +126,14 @@ def run_checks(project: Path, checks: Iterable[Check] = ALL_CHECKS, cache_dir: P
     return sorted(findings, key=lambda finding: (finding.path, finding.line or 0, finding.message))
 
 
-__all__ = ["ALL_CHECKS", "Check", "Finding", "content_key", "keyed_by", "reads", "run_checks", "uses"]
+__all__ = [
+    "ALL_CHECKS",
+    "Check",
+    "Finding",
+    "content_key",
+    "environment_key",
+    "keyed_by",
+    "reads",
+    "run_checks",
+    "uses",
+]

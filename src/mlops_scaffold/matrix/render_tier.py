@@ -30,6 +30,7 @@ from mlops_scaffold.checks import (
     write_cached,
 )
 from mlops_scaffold.manifest import expected_files
+from mlops_scaffold.matrix import render_passes
 from mlops_scaffold.matrix.combinations import Combination, full_answers
 from mlops_scaffold.matrix.run_tier.index import content_index
 from mlops_scaffold.options import QUESTIONS_BY_NAME
@@ -95,6 +96,7 @@ class Outcome:
     error: str | None = None
     pending: dict[str, str] = field(default_factory=dict)  # deferred check -> its cache file, yet to run
     index: dict[str, str] | None = None  # content hashes of the rendering, for the run tier
+    reused: bool = False  # passed in an earlier invocation with the same inputs (render_passes)
 
     @property
     def passed(self) -> bool:
@@ -197,9 +199,27 @@ def run_render_tier(
     The dry run's interpreter comes from `project_python` (venv_cache: where its venv lives)."""
     cache_dir = cache_dir or workdir / "_cache"
     template_dir = snapshot_template(source, workdir / "_template")
+    key = render_passes.tier_key(template_dir)
     outcomes: dict[str, Outcome] = {}
+    for combination in combinations:
+        index = render_passes.remembered(cache_dir, key, combination)
+        if index is not None:
+            outcomes[combination.id] = Outcome(
+                combination.id, dict(combination.answers), combination.new_command(), 0.0, index=index, reused=True
+            )
+    if outcomes:
+        print(
+            f"{len(outcomes)} of {len(combinations)} combinations passed before with this template, code and "
+            f"tools: not rendered again (delete {cache_dir / render_passes.FOLDER} to check them again)",
+            file=sys.stderr,
+            flush=True,
+        )
+        for outcome in outcomes.values():
+            if on_outcome:
+                on_outcome(outcome)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_run_one, c, template_dir, workdir, cache_dir) for c in combinations]
+        todo = [combination for combination in combinations if combination.id not in outcomes]
+        futures = [pool.submit(_run_one, c, template_dir, workdir, cache_dir) for c in todo]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes[outcome.id] = outcome
@@ -207,4 +227,7 @@ def run_render_tier(
                 on_outcome(outcome)
     ordered = [outcomes[combination.id] for combination in combinations]
     _run_deferred(ordered, workdir, jobs, lambda: project_python(template_dir, venv_cache))
+    for combination, outcome in zip(combinations, ordered, strict=True):
+        if outcome.passed and not outcome.reused and outcome.index is not None:
+            render_passes.remember(cache_dir, key, combination, outcome.index)
     return ordered

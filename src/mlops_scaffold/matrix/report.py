@@ -16,6 +16,7 @@ def report(outcomes: Sequence[Any], seconds: float, shard: str | None = None) ->
         "passed": len(outcomes) - len(failed),
         "failed": len(failed),
         "seconds": round(seconds, 1),
+        "reused": sum(bool(getattr(outcome, "reused", False)) for outcome in outcomes),
         "shard": shard,
         "ids": [outcome.id for outcome in outcomes],
         "failures": [{k: v for k, v in asdict(outcome).items() if k != "index"} for outcome in failed],

@@ -28,7 +28,7 @@ def _store(root: Path) -> SchemaStore:
     return SchemaStore(root)
 
 
-def _references_key() -> str:
+def references_key() -> str:
     # Findings depend on the references too: a run without them must not be cached as clean.
     azurerm = AZURERM_PACKAGE_VERSION if azurerm_assembly() else None
     return f"arm={arm_schema_dir()};azurerm={azurerm};ci={bool(os.environ.get('CI'))}"
@@ -51,7 +51,7 @@ _ARM_HINT = "put them in ../shared/schemas/arm beside the checkout or set MLOPS_
 _AZURERM_HINT = "run `make azurerm-schema` or set MLOPS_SCAFFOLD_AZURERM_JSII"
 
 
-@keyed_by(lambda project: content_key(project, READS, salt=_references_key()))
+@keyed_by(lambda project: content_key(project, READS, salt=references_key()))
 def iac_schemas(project: Path) -> list[Finding]:
     """ARM resources and parameters, Terraform resources, data sources and azapi bodies against
     the vendors' schemas; API versions within two years of the newest stable one."""
