@@ -81,3 +81,11 @@ def test_a_pass_is_reused_until_the_template_changes_and_a_failure_is_found_agai
         broken = run()
         assert not any(outcome.passed or outcome.reused for outcome in broken.values())
         assert all(any("broken.py:1: does not compile" in f for f in o.findings) for o in broken.values())
+
+
+def test_bytecode_beside_the_hooks_does_not_change_the_key(tmp_path):
+    source = snapshot_template(REPO_ROOT, tmp_path / "source")
+    before = render_passes.tier_key(snapshot_template(source, tmp_path / "one"))
+    (source / "hooks" / "__pycache__").mkdir()
+    (source / "hooks" / "__pycache__" / "migrate.cpython-311.pyc").write_bytes(b"written by a run")
+    assert render_passes.tier_key(snapshot_template(source, tmp_path / "two")) == before

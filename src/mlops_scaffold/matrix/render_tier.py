@@ -47,8 +47,8 @@ def snapshot_template(source: Path, dest: Path) -> Path:
     dest.mkdir(parents=True)
     shutil.copy2(source / "copier.yml", dest / "copier.yml")
     for folder in ("template", "hooks", "jinja"):
-        if (source / folder).is_dir():
-            shutil.copytree(source / folder, dest / folder)
+        if (source / folder).is_dir():  # bytecode left by a run would change render_passes' key
+            shutil.copytree(source / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
 
 
