@@ -116,6 +116,11 @@ def read_text(path: Path) -> str | None:
     return _read(path)
 
 
+def universal_newlines(text: str) -> str:
+    """`text` with its line breaks as Path.read_text reads them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def text_of(path: Path) -> str:
     """The file's text as Path.read_text gives it (UnicodeDecodeError for a binary file), from
     the opened Project when there is one."""
@@ -244,8 +249,8 @@ class Project:
                 text = self.data(relative).decode("utf-8")
             except UnicodeDecodeError:
                 text = None
-            if text is not None and "\r" in text:  # as Path.read_text reads it: universal newlines
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            if text is not None and "\r" in text:
+                text = universal_newlines(text)
             self._texts[relative] = text
         return self._texts[relative]
 

@@ -100,9 +100,14 @@ def read_cached(path: Path) -> list[Finding] | None:
 
 
 def write_cached(path: Path, findings: list[Finding]) -> None:
+    write_atomically(path, json.dumps([finding.__dict__ for finding in findings]))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a cache file so that parallel readers and writers never see half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")  # atomic for parallel writers
-    temporary.write_text(json.dumps([finding.__dict__ for finding in findings]))
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(text)
     temporary.replace(path)
 
 

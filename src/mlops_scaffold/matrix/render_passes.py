@@ -17,7 +17,7 @@ import os
 from importlib import metadata
 from pathlib import Path
 
-from mlops_scaffold.checks import environment_key
+from mlops_scaffold.checks import environment_key, write_atomically
 from mlops_scaffold.matrix.combinations import Combination
 
 FOLDER = "render-passes"
@@ -62,8 +62,4 @@ def remembered(cache_dir: Path, key: str | None, combination: Combination) -> di
 def remember(cache_dir: Path, key: str | None, combination: Combination, index: dict[str, str]) -> None:
     if key is None:
         return
-    path = _path(cache_dir, key, combination)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")  # atomic for parallel writers
-    temporary.write_text(json.dumps({"id": combination.id, "index": index}))
-    temporary.replace(path)
+    write_atomically(_path(cache_dir, key, combination), json.dumps({"id": combination.id, "index": index}))

@@ -15,7 +15,7 @@ from typing import Any
 from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.checks.hcl import parse_hcl
 from mlops_scaffold.checks.iac._common import TF_DIR, TF_PER_RUN, _line_of, _unquote
-from mlops_scaffold.project_files import Project
+from mlops_scaffold.project_files import Project, universal_newlines
 
 
 @dataclass
@@ -51,13 +51,13 @@ _TERRAFORM_CACHE: dict[tuple[Any, ...], tuple[TerraformModule, list[Finding]]] =
 def load_terraform(project: Path, findings: list[Finding]) -> TerraformModule | None:
     """The project's Terraform folder, parsed once per content (several checks read it, and the
     matrix renders the same folder in many combinations)."""
-    if not (project / TF_DIR).is_dir():
-        return None
     opened = Project.of(project)  # the files run_checks already read, when it opened the project
+    if not opened.is_dir(TF_DIR):
+        return None
     tfvars = f"{TF_DIR}/terraform.tfvars"
     key = (
         tuple((path.name, opened.data(f"{TF_DIR}/{path.name}")) for path in opened.glob(f"{TF_DIR}/*.tf")),
-        opened.data(tfvars) if (project / tfvars).is_file() else None,
+        opened.data(tfvars) if opened.is_file(tfvars) else None,
     )
     if key not in _TERRAFORM_CACHE:
         if len(_TERRAFORM_CACHE) > 256:
@@ -75,7 +75,7 @@ def _parse_terraform(
     module = TerraformModule(blocks={}, texts={}, tfvars={})
     for name, content in files:
         relative = f"{TF_DIR}/{name}"
-        text = _universal_newlines(content.decode("utf-8"))
+        text = universal_newlines(content.decode("utf-8"))
         module.texts[relative] = text
         parsed, line, error = parse_hcl(text)
         if parsed is None:
@@ -88,7 +88,7 @@ def _parse_terraform(
                 module.blocks.setdefault(kind, []).append((relative, block))
     if tfvars is not None:
         try:
-            parsed_vars, _, error = parse_hcl(_universal_newlines(tfvars.decode("utf-8")))
+            parsed_vars, _, error = parse_hcl(universal_newlines(tfvars.decode("utf-8")))
         except UnicodeDecodeError as decode_error:
             parsed_vars, error = None, str(decode_error)
         if parsed_vars is None:
@@ -96,11 +96,6 @@ def _parse_terraform(
         else:
             module.tfvars = {key: _unquote(value) for key, value in parsed_vars.items() if not key.startswith("__")}
     return module
-
-
-def _universal_newlines(text: str) -> str:
-    """As Path.read_text reads a file (line numbers and texts as before the content key)."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 _VAR_USE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
