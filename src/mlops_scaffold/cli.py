@@ -15,7 +15,14 @@ from typing import Any
 from mlops_scaffold.destination import DestinationError
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
 from mlops_scaffold.matrix import cli as matrix_cli
-from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, AnswerError, Derived, answer_message, parse_cli_value
+from mlops_scaffold.options import (
+    OFFERED_QUESTIONS,
+    QUESTIONS_BY_NAME,
+    AnswerError,
+    Derived,
+    answer_message,
+    parse_cli_value,
+)
 from mlops_scaffold.project_files import ANSWERS_FILE
 from mlops_scaffold.venvs import InterpreterNotFound
 
@@ -91,7 +98,7 @@ def options_table() -> list[dict[str, Any]]:
             "rule": question.rule.message if question.rule else None,
             "axis": question.axis,
         }
-        for question in QUESTIONS
+        for question in OFFERED_QUESTIONS
     ]
 
 

@@ -13,6 +13,12 @@ import sys
 from typing import Any
 
 from mlops_scaffold import naming
+from mlops_scaffold.deployment_environments import (
+    ALL_ENVIRONMENTS,
+    ENVIRONMENT_SETS,
+    PER_ENVIRONMENT,
+    environment_rows,
+)
 from mlops_scaffold.lifecycle.migrations import migrations_yaml
 from mlops_scaffold.options import QUESTIONS, Derived, Question
 from mlops_scaffold.traits.paths import computed_flags, exclude_entries
@@ -80,11 +86,31 @@ def _location_validator() -> str:
     )
 
 
+def _per_environment_checks(name: str, rule: naming.Rule) -> str:
+    """The answer with each chosen environment's name appended must follow the rule too
+    (deployment_environments.name_problems is the same check in Python)."""
+    pattern = _jinja_string(rule.full_pattern)
+    checks = []
+    for environment in ALL_ENVIRONMENTS:
+        answers = [answer for answer, envs in ENVIRONMENT_SETS.items() if environment in envs]
+        derived = f"({name} ~ '-{environment.name}')"
+        checks.append(
+            f"{{% elif environments in {json.dumps(answers)} and ({derived} | regex_search({pattern})) is none %}}"
+            f"{name}: '{{{{ {name} }}}}' makes the {environment.name} name '{{{{ {derived} }}}}', "
+            f"which must {rule.message}"
+        )
+    return "".join(checks)
+
+
 def _validator(question: Question) -> str | None:
     if question.name == "location":
         return _location_validator()
     if question.rule is not None:
-        return _rule_validator(question.name, question.rule)
+        validator = _rule_validator(question.name, question.rule)
+        if question.name in PER_ENVIRONMENT:
+            validator = validator.removesuffix("{% endif %}") + _per_environment_checks(question.name, question.rule)
+            validator += "{% endif %}"
+        return validator
     return None
 
 
@@ -105,7 +131,9 @@ def _question_block(question: Question) -> str:
     if question.multiselect:
         lines.append("  multiselect: true")
     lines.append(f"  default: {_default(question)}")
-    if question.when.jinja() != "true":
+    if not question.offered:
+        lines.append("  when: false  # not offered yet (ADR 28): never asked, the default unless -d sets it")
+    elif question.when.jinja() != "true":
         lines.append(f"  when: {_quote('{{ ' + question.when.jinja() + ' }}')}")
     validator = _validator(question)
     if validator:
@@ -160,6 +188,13 @@ def _target_rows() -> str:
     return f"target_rows:\n  type: yaml\n  when: false\n  default: {_quote(json.dumps(target_rows()))}\n"
 
 
+def _environment_rows() -> str:
+    """The chosen environments' rows (deployment_environments.py), in promotion order."""
+    rows = {answer: environment_rows(answer) for answer in ENVIRONMENT_SETS}
+    jinja = "{{ " + json.dumps(rows) + "[environments] | tojson }}"
+    return f"environment_rows:\n  type: yaml\n  when: false\n  default: {_quote(jinja)}\n"
+
+
 def render_copier_yml() -> str:
     parts = [HEADER.format(min_version=MIN_COPIER_VERSION), _exclude(), "\n", PROMPT_RULE]
     parts.extend(_question_block(question) + "\n" for question in QUESTIONS)
@@ -167,6 +202,7 @@ def render_copier_yml() -> str:
     parts.extend(_computed(name.key, name.jinja()) + "\n" for name in naming.DERIVED_NAMES)
     parts.append(_pipeline_variables())
     parts.append("\n" + _target_rows())
+    parts.append("\n" + _environment_rows())
     parts.extend(
         "\n" + _computed(name, "{{ " + flag.jinja() + " }}", "bool") for name, flag in computed_flags().items()
     )

@@ -39,6 +39,10 @@ class Question:
     # its pipelines, IaC or docs; the matrix cycles scalars over these groups.
     shapes_run: bool = False
     cycled: bool = False  # a scalar the matrix cycles through so each value appears once at least
+    # False while the behaviour behind the question is being built (ADR 28): copier never asks it
+    # (`when: false`), `mlops-scaffold options` does not list it, `new -d` refuses it, and the
+    # matrix does not vary it. Tests render its other values with copier's data.
+    offered: bool = True
 
     def default_for(self, answers: Mapping[str, Any]) -> Any:
         if isinstance(self.default, Derived):
@@ -172,6 +176,8 @@ SERVES = "serves"  # a model endpoint: CD pipeline, deploy tests, observability 
 SCORING_IMAGE = "scoring_image"  # serves our own scoring container (built, pushed, run)
 # Flags of r_training values.
 TRAINS_R = "trains_r"
+# Flags of environments values: dev trains, a registry carries the model to the others (ADR 28).
+PROMOTES = "promotes"
 
 
 # --- checks (checks/) -------------------------------------------------------------------------

@@ -94,6 +94,13 @@ _OPTIONS: tuple[DerivedName, ...] = (
         Rule("^[-_a-zA-Z0-9]{3,64}$", "be 3–64 alphanumerics/-_"),
         "Databricks workspace",
     ),
+    DerivedName(
+        "aml_registry_name",
+        "-AML-REG",
+        False,
+        Rule("^[a-zA-Z0-9][-a-zA-Z0-9_]{2,32}$", "be 3–33 alphanumerics/-_, letter or digit first"),
+        "Azure ML registry between the environments' workspaces",
+    ),
 )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from mlops_scaffold import naming, targets
 from mlops_scaffold.conditions import AnyOf, Contains, Equals
+from mlops_scaffold.deployment_environments import ENVIRONMENT_SETS, SINGLE, name_problems
 from mlops_scaffold.model import Derived, Question
 
 # The deployment targets are the modules of mlops_scaffold/targets/, in their order.
@@ -53,6 +54,15 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "location", "Azure region code for every resource (az account list-locations -o table)", "str", "centralus"
+    ),
+    Question(
+        "environments",
+        "Workspaces: one (single), or dev and prod (dev_prod) or dev, test and prod (dev_test_prod) with an "
+        "Azure ML registry that carries the model trained in dev to the others",
+        "str",
+        SINGLE,
+        choices=tuple(ENVIRONMENT_SETS),
+        offered=False,  # ADR 28: offered once its IaC, pipelines and docs land
     ),
     Question(
         "resource_group", "Resource group that holds the resources", "str", "mlops-RG", rule=naming.RESOURCE_GROUP
@@ -165,6 +175,8 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 QUESTIONS_BY_NAME: dict[str, Question] = {question.name: question for question in QUESTIONS}
+# The questions users are asked and shown (a question is hidden while its behaviour is built, ADR 28).
+OFFERED_QUESTIONS: tuple[Question, ...] = tuple(question for question in QUESTIONS if question.offered)
 AXES: tuple[Question, ...] = tuple(question for question in QUESTIONS if question.axis)
 
 
@@ -199,6 +211,8 @@ def resolve_answers(overrides: Mapping[str, Any] | None = None) -> dict[str, Any
         if problem:
             raise AnswerError(answer_message(question.name, value, problem))
         answers[question.name] = value
+    for name, problem in name_problems(answers):  # names derived from several answers
+        raise AnswerError(answer_message(name, answers[name], problem))
     return answers
 
 
@@ -207,6 +221,8 @@ def parse_cli_value(name: str, text: str) -> Any:
     question = QUESTIONS_BY_NAME.get(name)
     if question is None:
         raise AnswerError(f"{name}: no such question (see `mlops-scaffold options`)")
+    if not question.offered:
+        raise AnswerError(f"{name}: not offered yet (docs/decisions/0028-environments-behind-a-flag.md)")
     if question.type == "bool":
         lowered = text.strip().lower()
         if lowered in {"true", "yes", "y", "1", "on"}:

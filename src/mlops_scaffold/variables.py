@@ -10,6 +10,7 @@ from typing import Any
 
 from mlops_scaffold import targets
 from mlops_scaffold.conditions import AnyOf, Contains, Equals
+from mlops_scaffold.deployment_environments import ENVIRONMENT_SETS
 from mlops_scaffold.model import GROUP, TEMPLATE, Variable
 from mlops_scaffold.naming import derived_names
 from mlops_scaffold.options import DEPLOYMENT_TARGETS
@@ -23,6 +24,9 @@ DATABRICKS = Equals("r_training", "databricks")
 # Any deployment target: production monitoring and retraining exist exactly then.
 MONITORING = "monitoring"  # the part of the variables production monitoring reads
 DEPLOYED = AnyOf(tuple(Contains("deployment_targets", target) for target in DEPLOYMENT_TARGETS))
+# Workspaces per environment and a registry between them (ADR 28).
+PROMOTION = "promotion"  # the part of the variables promotion reads
+PROMOTING = AnyOf(tuple(Equals("environments", answer) for answer, chosen in ENVIRONMENT_SETS.items() if chosen))
 
 VARIABLES: tuple[Variable, ...] = (
     Variable("BASE_NAME", "{base_name}", "Prefix of every Azure resource name"),
@@ -68,6 +72,13 @@ VARIABLES: tuple[Variable, ...] = (
         "{databricks_compute_name}",
         "Databricks compute attached to the workspace",
         when=DATABRICKS,
+    ),
+    Variable(
+        "AML_REGISTRY_NAME",
+        "{aml_registry_name}",
+        "Azure ML registry the model trained in dev is promoted into, and deployed from elsewhere",
+        when=PROMOTING,
+        part_name=PROMOTION,
     ),
     Variable(
         "MONITORING_ALERT_EMAILS",

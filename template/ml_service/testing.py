@@ -78,6 +78,11 @@ class FakeOperations:
     def stream(self, name: str) -> None:
         self._record("stream", name)
 
+    def share(self, name: str, version: str, **kwargs: Any) -> Any:
+        """models.share: copies a workspace's model version into a registry."""
+        self._record("share", name, version, **kwargs)
+        return SimpleNamespace(name=kwargs.get("share_with_name", name), version=kwargs.get("share_with_version"))
+
     def download(self, name: str = "", **kwargs: Any) -> None:
         self._record("download", name, **kwargs)
         folder = Path(kwargs["download_path"])
@@ -193,6 +198,7 @@ def load_entity(path: Path) -> Any:
         load_job,
         load_online_deployment,
         load_online_endpoint,
+        load_registry,
     )
     from azure.ai.ml.entities._load_functions import load_schedule  # not exported by azure.ai.ml
 
@@ -209,6 +215,7 @@ def load_entity(path: Path) -> Any:
         "kubernetesOnlineDeployment": load_online_deployment,
         "monitorSchedule": load_schedule,
         "schedule": load_schedule,
+        "registry": load_registry,
     }
     kind = yaml.safe_load(path.read_text(encoding="utf-8"))["$schema"].rsplit("/", 1)[1].split(".")[0]
     return loaders[kind](path)

@@ -40,3 +40,11 @@ def workspace_client(settings: Settings) -> MLClient:
         resource_group_name=settings.resource_group,
         workspace_name=settings.workspace_name,
     )
+
+
+def registry_client(registry_name: str) -> MLClient:
+    """An MLClient for an Azure ML registry (a promoted model lives there, not in a workspace)."""
+    from azure.ai.ml import MLClient
+    from azure.identity import DefaultAzureCredential
+
+    return MLClient(credential=DefaultAzureCredential(), registry_name=registry_name)

@@ -33,6 +33,7 @@ from azure.ai.ml.entities import (
     ManagedOnlineEndpoint,
     MonitorSchedule,
     PipelineJob,
+    Registry,
 )
 
 from ml_service.cli import run
@@ -59,6 +60,7 @@ SCHEMAS: tuple[tuple[type, str], ...] = (
     (KubernetesOnlineDeployment, "kubernetesOnlineDeployment.schema.json"),
     (MonitorSchedule, "monitorSchedule.schema.json"),
     (JobSchedule, "schedule.schema.json"),
+    (Registry, "registry.schema.json"),
 )
 # The folders the dry run writes, besides one per target outside Azure ML; emptied first so no file
 # of an earlier run lingers.
@@ -72,6 +74,8 @@ FOLDERS = (
     "endpoints",
     "environments",
     "jobs",
+    "promotion",
+    "registries",
     "schedules",
 )
 DRY_RUN_BUILD_ID = "dry-run"
@@ -146,6 +150,12 @@ def _r_on_databricks(settings: Settings, model: RegisteredModel) -> Entities:
     yield "databricks/r_training_run.json", {"method": "POST", "path": SUBMIT_PATH, "body": r_training_run(settings)}
 
 
+def _promotion(settings: Settings, model: RegisteredModel) -> Entities:
+    from ml_service.promote import dry_run as promotion
+
+    yield from promotion(settings, model)
+
+
 # What each option adds, in the order the files are written. Only the chosen options'
 # (ml_service/features.json) run, so only their modules are imported.
 FEATURES: dict[str, Callable[[Settings, RegisteredModel], Entities]] = {
@@ -153,6 +163,7 @@ FEATURES: dict[str, Callable[[Settings, RegisteredModel], Entities]] = {
     "r_training_aml": _r_on_aml,
     "r_training_databricks": _r_on_databricks,
     "canary_release": _canary,
+    "promotion": _promotion,
 }
 
 

@@ -37,6 +37,8 @@ LOADERS = {
     # Production monitoring and retraining (ml_service/monitoring.py).
     "monitorSchedule": "load_schedule",
     "schedule": "load_schedule",
+    # The registry between the environments' workspaces (ml_service/promote.py, ADR 28).
+    "registry": "load_registry",
 }
 ARM_SCHEMA_PREFIX = "https://schema.management.azure.com/schemas/"
 

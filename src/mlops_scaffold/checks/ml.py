@@ -20,6 +20,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 from mlops_scaffold import yamlio
 from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.model import PROMOTES
+from mlops_scaffold.traits.paths import Flag
 
 ANSWERS_FILE = ".copier-answers.yml"
 _PIN = re.compile(r"^[A-Za-z0-9_.\[\],-]+==[^=\s;]+(\s*;.*)?$")
@@ -75,6 +77,8 @@ def makefile_targets(project: Path) -> list[Finding]:
         targets.append("batch-score")
     if answers.get("r_training", "none") != "none":
         targets.append("train-r")
+    if Flag("environments", PROMOTES).holds(answers):
+        targets.append("promote")
     findings = [
         Finding("Makefile", None, f"no `{target}` target")
         for target in targets

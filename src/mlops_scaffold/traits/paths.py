@@ -17,7 +17,7 @@ from typing import Any
 
 from mlops_scaffold.conditions import AllOf, AnyOf, Condition, Contains, Equals
 from mlops_scaffold.options import QUESTIONS_BY_NAME
-from mlops_scaffold.traits.values import SCORING_IMAGE, SERVES, TRAINS_R, TRAITS, values_with
+from mlops_scaffold.traits.values import PROMOTES, SCORING_IMAGE, SERVES, TRAINS_R, TRAITS, values_with
 
 
 def chosen(question: str, value: Any) -> Condition:
@@ -90,6 +90,16 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
             "tests/test_ml_service_r_training.py",
             "tests/test_r_train.py",
             "{sample_name}/training/R",
+        )
+    ),
+    *(
+        OptionalPath(path, Flag("environments", PROMOTES))
+        for path in (
+            "{sample_name}/util/promote.py",
+            "tests/test_promote.py",
+            "ml_service/promote.py",
+            "ml_service/variables/promotion.json",
+            "tests/test_ml_service_promote.py",
         )
     ),
 )

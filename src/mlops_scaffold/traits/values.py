@@ -23,9 +23,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlops_scaffold import targets
-from mlops_scaffold.model import SCORING_IMAGE, SERVES, TRAINS_R, Traits
+from mlops_scaffold.model import PROMOTES, SCORING_IMAGE, SERVES, TRAINS_R, Traits
 
 __all__ = [
+    "PROMOTES",
     "SCORING_IMAGE",
     "SERVES",
     "TRAINS_R",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 
+_PROMOTION = ("util.promote", "make promote", "REGISTRY_URI", "registry.db", "registry-artifacts")
 _R = ("Rscript", "r_train", "train-r", "run_r_training", "r_training.py", "weight_data", "R model", "R script")
 
 TRAITS: dict[tuple[str, Any], Traits] = {
@@ -102,6 +104,11 @@ TRAITS: dict[tuple[str, Any], Traits] = {
         flags=frozenset({TRAINS_R}),
         files=("ml_service/pipelines/r_on_databricks.py", "ml_service/variables/r_training_databricks.json"),
     ),
+    # environments: the files both multi-workspace values bring are FLAG_PATHS (traits/paths.py)
+    **{
+        ("environments", value): Traits(_PROMOTION, flags=frozenset({PROMOTES}))
+        for value in ("dev_prod", "dev_test_prod")
+    },
 }
 
 

@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from azure.ai.ml import MLClient
     from azure.ai.ml.entities import OnlineEndpoint
 
+# azure-ai-ml refuses a registry model in a Kubernetes deployment ("Registry reference for models is
+# not supported for K8SDeployment"): a promoted model is first copied into the workspace
+# (ml_service/promote.py, into_workspace, in projects with environments).
+REGISTRY_MODELS = False
 CPU = "0.5"
 MEMORY = "2Gi"
 MIN_INSTANCES = 1

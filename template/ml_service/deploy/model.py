@@ -15,10 +15,13 @@ from ml_service.cli import run
 class RegisteredModel:
     name: str
     version: str
+    registry: str = ""  # set once promoted: the Azure ML registry that holds it, not the workspace
 
     @property
     def reference(self) -> str:
         """How jobs and deployments point at the registered model."""
+        if self.registry:
+            return f"azureml://registries/{self.registry}/models/{self.name}/versions/{self.version}"
         return f"azureml:{self.name}:{self.version}"
 
 
@@ -27,7 +30,7 @@ def read_model_json(path: Path) -> RegisteredModel | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     if not data.get("registered", True) or not data.get("version"):
         return None
-    return RegisteredModel(name=str(data["name"]), version=str(data["version"]))
+    return RegisteredModel(name=str(data["name"]), version=str(data["version"]), registry=str(data.get("registry", "")))
 
 
 def deploy_main(

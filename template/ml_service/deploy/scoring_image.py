@@ -22,6 +22,7 @@ import yaml
 from ml_service.deploy.model import RegisteredModel
 from ml_service.environments import ENVIRONMENTS_DIR
 from ml_service.settings import PROJECT_ROOT, Settings
+from ml_service.workspace import registry_client
 
 if TYPE_CHECKING:
     from azure.ai.ml import MLClient
@@ -147,7 +148,8 @@ def build_and_push(
     """Download the model, stage the build context, build and push; returns the image name."""
     with tempfile.TemporaryDirectory() as folder:
         downloaded = Path(folder) / "download"
-        ml_client.models.download(name=model.name, version=model.version, download_path=str(downloaded))
+        models = registry_client(model.registry).models if model.registry else ml_client.models
+        models.download(name=model.name, version=model.version, download_path=str(downloaded))
         context = stage_build_context(settings, model_folder(downloaded), Path(folder) / "context")
         runner(build_command(settings, model, context))
     return image(settings, model)
