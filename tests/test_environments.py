@@ -124,7 +124,7 @@ def test_the_generated_promotion_tests_pass(render: Callable[..., Path], project
     modules = ("tests/test_promote.py", "tests/test_ml_service_promote.py")
     result = _generated_tests(project, project_venv, *modules)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "10 passed" in result.stdout
+    assert "11 passed" in result.stdout
 
 
 def test_a_kubernetes_deployment_from_the_registry_fails_the_generated_test(
@@ -147,9 +147,9 @@ def test_a_promotion_that_changes_the_model_fails_the_generated_test(
     project = render_copy(environments="dev_prod")
     promote = project / "diabetes_regression" / "util" / "promote.py"
     text = promote.read_text()
-    copy = "        shutil.copytree(model, destination)\n"
+    copy = "    shutil.copytree(model, destination)\n"
     assert copy in text
-    promote.write_text(text.replace(copy, copy + '        (destination / "extra.txt").write_text("not trained")\n'))
+    promote.write_text(text.replace(copy, copy + '    (destination / "extra.txt").write_text("not trained")\n'))
     result = _generated_tests(project, project_venv, "tests/test_promote.py", "-k", "trained_one")
     assert result.returncode == 1, result.stdout[-4000:]
     assert "artifact_digest(registry_model) == promote.artifact_digest(dev_model)" in result.stdout

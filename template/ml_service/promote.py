@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,33 +54,10 @@ def share(settings: Settings, model: RegisteredModel) -> RegisteredModel:
 
 
 def deployable(module: Any, model: RegisteredModel) -> RegisteredModel:
-    """The model as a target's deployments can reference it: the registry's, or for a target whose
-    deployments cannot (REGISTRY_MODELS = False, as Kubernetes), the copy `into_workspace` makes."""
+    """The model as a target's deployments reference it: the registry's, or for a target whose
+    deployments cannot (REGISTRY_MODELS = False) the workspace copy its deploy_model makes first
+    (ml_service.deploy.model.in_workspace)."""
     return model if getattr(module, "REGISTRY_MODELS", True) else RegisteredModel(model.name, model.version)
-
-
-def into_workspace(settings: Settings, model: RegisteredModel) -> RegisteredModel:
-    """Copy a registry version into this environment's workspace under the same name and version,
-    tagged with the registry reference it came from (the files are the promoted ones, unchanged)."""
-    from azure.ai.ml.constants import AssetTypes
-    from azure.ai.ml.entities import Model
-
-    from ml_service.workspace import registry_client, workspace_client
-
-    with tempfile.TemporaryDirectory(prefix="promoted-") as folder:
-        registry_client(model.registry).models.download(name=model.name, version=model.version, download_path=folder)
-        found = sorted(Path(folder).rglob("MLmodel"))
-        if not found:
-            raise FileNotFoundError(f"{model.reference} has no MLmodel file")
-        copy = Model(
-            name=model.name,
-            version=model.version,
-            path=str(found[0].parent),
-            type=AssetTypes.MLFLOW_MODEL,
-            tags={"promoted_from": model.reference},
-        )
-        workspace_client(settings).models.create_or_update(copy)
-    return RegisteredModel(model.name, model.version)
 
 
 def dry_run(settings: Settings, model: RegisteredModel) -> Iterator[tuple[str, Any]]:

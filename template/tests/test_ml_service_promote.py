@@ -13,7 +13,7 @@ import pytest
 
 from ml_service import promote
 from ml_service.deploy import endpoints
-from ml_service.deploy.model import RegisteredModel, read_model_json
+from ml_service.deploy.model import RegisteredModel, in_workspace, read_model_json
 from ml_service.dry_run import write_entities
 from ml_service.settings import EXAMPLE_VALUES
 from ml_service.testing import FakeMLClient, dry_run_files, example_settings, load_entity
@@ -84,14 +84,14 @@ def test_a_promoted_version_is_copied_into_a_workspace_unchanged(monkeypatch) ->
     """For targets whose deployments cannot reference a registry (REGISTRY_MODELS = False)."""
     registry, workspace = FakeMLClient(), FakeMLClient()
     monkeypatch.setattr("ml_service.workspace.registry_client", lambda name: registry)
-    monkeypatch.setattr("ml_service.workspace.workspace_client", lambda settings: workspace)
     from_registry = promote.promoted(example_settings("promotion"), MODEL)
-    copied = promote.into_workspace(example_settings("promotion"), from_registry)
+    copied = in_workspace(workspace, from_registry)
     assert copied == RegisteredModel(MODEL.name, "7") and copied.reference == f"azureml:{MODEL.name}:7"
     assert registry.models.calls[0][0] == "download" and registry.models.calls[0][2]["version"] == "7"
     (model,) = workspace.models.created
     assert (model.name, model.version, model.type) == (MODEL.name, "7", "mlflow_model")
     assert model.tags == {"promoted_from": from_registry.reference}
+    assert in_workspace(workspace, copied) is copied  # a workspace model is used as it is
 
 
 @pytest.mark.parametrize("registered", [True, False])

@@ -19,7 +19,7 @@ from azure.ai.ml.entities import (
     TargetUtilizationScaleSettings,
 )
 
-from ml_service.deploy.model import RegisteredModel, deploy_main
+from ml_service.deploy.model import RegisteredModel, deploy_main, in_workspace
 from ml_service.deploy.online import (
     PRODUCTION,
     SERVER_ENVIRONMENT,
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
     from azure.ai.ml.entities import OnlineEndpoint
 
 # azure-ai-ml refuses a registry model in a Kubernetes deployment ("Registry reference for models is
-# not supported for K8SDeployment"): a promoted model is first copied into the workspace
-# (ml_service/promote.py, into_workspace, in projects with environments).
+# not supported for K8SDeployment"): deploy_model first copies one into the workspace (in_workspace).
 REGISTRY_MODELS = False
 CPU = "0.5"
 MEMORY = "2Gi"
@@ -86,7 +85,7 @@ def deployment(settings: Settings, model: RegisteredModel, name: str = PRODUCTIO
 def deploy_model(ml_client: MLClient, settings: Settings, model: RegisteredModel) -> OnlineEndpoint:
     """Register the scoring environment if needed, then release `model` on the endpoint."""
     get_or_create_environment(ml_client, scoring_environment(settings))
-    return release(ml_client, endpoint(settings), deployment(settings, model))
+    return release(ml_client, endpoint(settings), deployment(settings, in_workspace(ml_client, model)))
 
 
 def deploy(model: RegisteredModel, args: argparse.Namespace | None = None) -> int:

@@ -1,5 +1,5 @@
-"""Promotes a registered model from dev into the registry that test and prod deploy from: the same
-artifact bytes, tagged with where they came from, and no training.
+"""Promotes a registered model from dev into the registry the other environments deploy from: the
+same artifact bytes, tagged with where they came from, and no training.
 
 Locally two MLflow stores stand in for Azure (docs/local_loop.md): MLFLOW_TRACKING_URI is the dev
 workspace, where `make train` trains, evaluates and registers; --registry-uri is the Azure ML
@@ -54,8 +54,19 @@ def promoted_version(registry: MlflowClient, model_name: str, source: str):
     return next((version for version in versions if version.tags.get(SOURCE_MODEL_TAG) == source), None)
 
 
+def _copy(model: Path, destination: Path) -> None:
+    shutil.rmtree(destination, ignore_errors=True)  # left by a promotion that failed half-way
+    shutil.copytree(model, destination)
+
+
+def _files_intact(version, expected: str) -> bool:
+    folder = Path(version.source)
+    return folder.is_dir() and artifact_digest(folder) == expected
+
+
 def promote(model_name: str, registry_uri: str, registry_artifacts: Path, version: str | None = None) -> dict:
-    """Copy one dev version into the registry; returns what was promoted."""
+    """Copy one dev version into the registry; returns what was promoted. Promoting a version again
+    adds nothing, but restores its files if they went missing from the registry's folder."""
     dev = tracking.configure()
     dev_uri = mlflow.get_tracking_uri()
     if version is None:
@@ -67,19 +78,27 @@ def promote(model_name: str, registry_uri: str, registry_artifacts: Path, versio
     source = f"{model_name}:{version}"
     registry = MlflowClient(tracking_uri=registry_uri, registry_uri=registry_uri)
     existing = promoted_version(registry, model_name, source)
-    if existing is not None:
+    if existing is not None and _files_intact(existing, existing.tags[DIGEST_TAG]):
         tracking.set_production(registry, model_name, str(existing.version))
         return {"source": source, "version": str(existing.version), "sha256": existing.tags[DIGEST_TAG], "new": False}
 
     with tempfile.TemporaryDirectory(prefix="promote-") as scratch:
         model = download(dev_uri, model_name, version, Path(scratch) / "model")
         sha256 = artifact_digest(model)
+        if existing is not None:  # the registry lists it but its files are gone or changed
+            if sha256 != existing.tags[DIGEST_TAG]:
+                raise LookupError(f"dev's {source} no longer hashes as the registry recorded; promote a new version")
+            _copy(model, Path(existing.source))
+            tracking.set_production(registry, model_name, str(existing.version))
+            restored = {"source": source, "version": str(existing.version), "sha256": sha256, "new": False}
+            return {**restored, "restored": True}
         with contextlib.suppress(MlflowException):  # registered by an earlier promotion
             registry.create_registered_model(model_name)
         number = 1 + max((int(v.version) for v in registry.search_model_versions(f"name = '{model_name}'")), default=0)
-        destination = (registry_artifacts / model_name / str(number)).resolve()
-        shutil.rmtree(destination, ignore_errors=True)  # left by a promotion that failed half-way
-        shutil.copytree(model, destination)
+        # relative to the project, like the registry store itself (sqlite:///registry.db): a copied or
+        # moved project keeps reading its own files
+        destination = registry_artifacts / model_name / str(number)
+        _copy(model, destination)
     tags = {**dev_version.tags, SOURCE_MODEL_TAG: source, DIGEST_TAG: sha256, "source_store": dev_uri}
     promoted = registry.create_model_version(model_name, source=str(destination), tags=tags)
     tracking.set_production(registry, model_name, str(promoted.version))
@@ -98,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     except (LookupError, MlflowException) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    verb = "Promoted" if result["new"] else "Already promoted:"
+    verb = "Promoted" if result["new"] else "Restored the files of" if result.get("restored") else "Already promoted:"
     print(f"{verb} {result['source']} (dev) as registry version {result['version']}, sha256 {result['sha256']}")
     return 0
 

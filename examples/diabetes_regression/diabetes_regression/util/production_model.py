@@ -22,14 +22,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     client = tracking.configure()
+    store = mlflow.get_tracking_uri()
+    remedy = "make train"
     version = tracking.production_version(client, args.model_name)
     if version is None:
-        print(f"error: {args.model_name} has no production model yet; run `make train` first", file=sys.stderr)
+        print(f"error: {args.model_name} has no production model in {store} yet; run `{remedy}` first", file=sys.stderr)
         return 1
     output = Path(args.output)
     shutil.rmtree(output, ignore_errors=True)
     output.mkdir(parents=True)
     mlflow.artifacts.download_artifacts(f"models:/{args.model_name}/{version.version}", dst_path=str(output))
+    if not any(output.rglob("MLmodel")):  # the store lists the version, but its files are gone
+        missing = f"the files of {args.model_name} version {version.version} are missing"
+        print(f"error: {missing}; run `{remedy}` again", file=sys.stderr)
+        return 1
     print(f"Production model: {args.model_name} version {version.version} in {output}")
     return 0
 

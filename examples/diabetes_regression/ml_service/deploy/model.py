@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ml_service.cli import run
 
@@ -23,6 +25,33 @@ class RegisteredModel:
         if self.registry:
             return f"azureml://registries/{self.registry}/models/{self.name}/versions/{self.version}"
         return f"azureml:{self.name}:{self.version}"
+
+
+def in_workspace(ml_client: Any, model: RegisteredModel) -> RegisteredModel:
+    """`model` for a deployment that cannot reference a registry (a Kubernetes one): a registry
+    version is first copied into the workspace of `ml_client` under the same name and version, with
+    the same files, tagged with the reference it came from; a workspace model is returned as is."""
+    if not model.registry:
+        return model
+    from azure.ai.ml.constants import AssetTypes
+    from azure.ai.ml.entities import Model
+
+    from ml_service.workspace import registry_client
+
+    with tempfile.TemporaryDirectory(prefix="registry-model-") as folder:
+        registry_client(model.registry).models.download(name=model.name, version=model.version, download_path=folder)
+        found = sorted(Path(folder).rglob("MLmodel"))
+        if not found:
+            raise FileNotFoundError(f"{model.reference} has no MLmodel file")
+        copy = Model(
+            name=model.name,
+            version=model.version,
+            path=str(found[0].parent),
+            type=AssetTypes.MLFLOW_MODEL,
+            tags={"promoted_from": model.reference},
+        )
+        ml_client.models.create_or_update(copy)
+    return RegisteredModel(model.name, model.version)
 
 
 def read_model_json(path: Path) -> RegisteredModel | None:
