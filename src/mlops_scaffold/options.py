@@ -211,7 +211,9 @@ def resolve_answers(overrides: Mapping[str, Any] | None = None) -> dict[str, Any
         if problem:
             raise AnswerError(answer_message(question.name, value, problem))
         answers[question.name] = value
-    for name, problem in name_problems(answers):  # names derived from several answers
+    problems = name_problems(answers)  # names derived from several answers: the first, as copier asks
+    if problems:
+        name, problem = problems[0]
         raise AnswerError(answer_message(name, answers[name], problem))
     return answers
 

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-_PROMOTION = ("util.promote", "make promote", "REGISTRY_URI", "registry.db", "registry-artifacts")
+_PROMOTION = ("util.promote", "make promote", "REGISTRY_URI", "registry.db", "registry-artifacts", "AML_REGISTRY_NAME")
 _R = ("Rscript", "r_train", "train-r", "run_r_training", "r_training.py", "weight_data", "R model", "R script")
 
 TRAITS: dict[tuple[str, Any], Traits] = {
