@@ -72,6 +72,8 @@ def _rule_validator(name: str, rule: naming.Rule) -> str:
             f"{{% elif {name} in {json.dumps(list(rule.forbidden))} %}}"
             f"{name}: '{{{{ {name} }}}}' must not be a Python keyword"
         )
+    if name in PER_ENVIRONMENT:
+        check += _per_environment_checks(name, rule)
     return check + "{% endif %}"
 
 
@@ -106,11 +108,7 @@ def _validator(question: Question) -> str | None:
     if question.name == "location":
         return _location_validator()
     if question.rule is not None:
-        validator = _rule_validator(question.name, question.rule)
-        if question.name in PER_ENVIRONMENT:
-            validator = validator.removesuffix("{% endif %}") + _per_environment_checks(question.name, question.rule)
-            validator += "{% endif %}"
-        return validator
+        return _rule_validator(question.name, question.rule)
     return None
 
 

@@ -70,13 +70,13 @@ def per_environment_names(answers: Mapping[str, Any]) -> dict[str, dict[str, str
 
 def name_problems(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(answer, problem) for each per-environment name that breaks its Azure rule."""
+    names = per_environment_names(answers)
     problems = []
     for key, rule in PER_ENVIRONMENT.items():  # in question order, as copier asks them
-        for environment in environments_of(answers.get("environments", SINGLE)):
-            name = per_environment_name(str(answers[key]), environment)
-            problem = rule.check(name)
+        for environment, named in names.items():
+            problem = rule.check(named[key])
             if problem:
-                problems.append((key, f"makes the {environment.name} name {name!r}, which {problem}"))
+                problems.append((key, f"makes the {environment} name {named[key]!r}, which {problem}"))
     return problems
 
 
