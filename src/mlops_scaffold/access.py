@@ -15,13 +15,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlops_scaffold import targets
-from mlops_scaffold.conditions import Equals
-from mlops_scaffold.model import DEPLOYER, KUBELET, SYSTEM_ASSIGNED, USER_ASSIGNED, Entity, Need
+from mlops_scaffold.conditions import AnyOf, Equals
+from mlops_scaffold.deployment_environments import ALL_ENVIRONMENTS, ENVIRONMENT_SETS, Environment
+from mlops_scaffold.model import DEPLOYER, GIVEN, KUBELET, SYSTEM_ASSIGNED, USER_ASSIGNED, Entity, Need, Only
 
 __all__ = [
     "DEPLOYER",
+    "GIVEN",
     "KUBELET",
     "NEEDS",
+    "ONLY",
     "PRINCIPALS",
     "RESOURCES",
     "ROLE_IDS",
@@ -30,12 +33,29 @@ __all__ = [
     "USER_ASSIGNED",
     "Entity",
     "Need",
+    "Only",
     "grants",
     "needs_for",
 ]
 
 _COMPUTE = "Microsoft.MachineLearningServices/workspaces/computes"
 _STORAGE = "Microsoft.Storage/storageAccounts"
+# The environments after dev deploy what dev promoted into the Azure ML registry (ADR 28).
+_LATER = tuple(environment for environment in ALL_ENVIRONMENTS if not environment.trains)
+
+
+def _sets_with(environment: Environment | None = None) -> AnyOf:
+    """The `environments` answers that promote (and that include `environment`, when given)."""
+    return AnyOf(
+        tuple(
+            Equals("environments", answer)
+            for answer, chosen in ENVIRONMENT_SETS.items()
+            if chosen and (environment is None or environment in chosen)
+        )
+    )
+
+
+_PROMOTING = _sets_with()
 
 PRINCIPALS: dict[str, Entity] = {
     entity.key: entity
@@ -66,6 +86,18 @@ PRINCIPALS: dict[str, Entity] = {
             "scoring_cluster_name",
         ),
         *targets.collect("PRINCIPALS"),  # each deployment target's, from its module
+        # Identities of the environments after dev, given to the registry's IaC by object id.
+        *(
+            Entity(
+                f"{environment.name}_{who}",
+                f"{environment.name} {title}",
+                arm_name=f"{environment.name}{who.title()}PrincipalId",
+                tf_name=f"{environment.name}_{who}_principal_id",
+                identity=GIVEN,
+            )
+            for environment in _LATER
+            for who, title in (("workspace", "workspace's identity"), ("deployer", "CI identity"))
+        ),
     )
 }
 
@@ -100,6 +132,14 @@ RESOURCES: dict[str, Entity] = {
             "scoring_storage_name",
         ),
         *targets.collect("RESOURCES"),
+        Entity(
+            "aml_registry",
+            "Azure ML registry",
+            "Microsoft.MachineLearningServices/registries",
+            "registryName",
+            "azapi_resource",
+            "registry_name",
+        ),
     )
 }
 
@@ -138,6 +178,22 @@ NEEDS: tuple[Need, ...] = (
         "upload the scoring input (`az storage blob upload --auth-mode login`)",
         _BATCH,
     ),
+    # Whoever applies the registry's IaC is the promotion identity (ml_service/promote.py runs as it).
+    Need("ci_identity", "aml_registry", "AzureML Registry User", "share the model dev registered", _PROMOTING),
+    *(
+        Need(f"{environment.name}_{who}", "aml_registry", "Reader", why, _sets_with(environment))
+        for environment in _LATER
+        for who, why in (
+            ("workspace", "pull the promoted model for its deployments"),
+            ("deployer", "create deployments that reference the promoted model"),
+        )
+    ),
+)
+
+# Roles on a resource that only one principal may hold: the registry is written by the promotion
+# identity alone, so nothing another environment runs can change what prod deploys.
+ONLY: tuple[Only, ...] = (
+    Only("aml_registry", "AzureML Registry User", "ci_identity", "only the promotion identity writes the registry"),
 )
 
 # Built-in role definition ids (ARM names roles by id; Terraform by name).
@@ -150,6 +206,8 @@ ROLE_IDS: dict[str, str] = {
     "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
     "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
     "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+    "1823dd4f-9b8c-4ab6-ab4e-7397a3684615": "AzureML Registry User",
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
     "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
 }
@@ -166,6 +224,9 @@ SATISFIED_BY: dict[str, frozenset[str]] = {
         {"Storage Blob Data Reader", "Storage Blob Data Contributor", "Storage Blob Data Owner"}
     ),
     "Storage Blob Data Contributor": frozenset({"Storage Blob Data Contributor", "Storage Blob Data Owner"}),
+    # Reader's */read covers registries/assets/read; the registry user also writes assets.
+    "Reader": frozenset({"Reader", "AzureML Registry User", "Contributor", "Owner"}),
+    "AzureML Registry User": frozenset({"AzureML Registry User", "Contributor", "Owner"}),
 }
 
 

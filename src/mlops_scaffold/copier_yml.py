@@ -17,6 +17,7 @@ from mlops_scaffold.deployment_environments import (
     ALL_ENVIRONMENTS,
     ENVIRONMENT_SETS,
     PER_ENVIRONMENT,
+    REGISTRY_SUFFIX,
     environment_rows,
 )
 from mlops_scaffold.lifecycle.migrations import migrations_yaml
@@ -99,6 +100,14 @@ def _per_environment_checks(name: str, rule: naming.Rule) -> str:
         checks.append(
             f"{{% elif environments in {json.dumps(answers)} and ({derived} | regex_search({pattern})) is none %}}"
             f"{name}: '{{{{ {name} }}}}' makes the {environment.name} name '{{{{ {derived} }}}}', "
+            f"which must {rule.message}"
+        )
+    if name == "resource_group":
+        promoting = [answer for answer, envs in ENVIRONMENT_SETS.items() if envs]
+        derived = f"({name} ~ '-{REGISTRY_SUFFIX}')"
+        checks.append(
+            f"{{% elif environments in {json.dumps(promoting)} and ({derived} | regex_search({pattern})) is none %}}"
+            f"{name}: '{{{{ {name} }}}}' makes the registry's resource group name '{{{{ {derived} }}}}', "
             f"which must {rule.message}"
         )
     return "".join(checks)
@@ -201,6 +210,7 @@ def render_copier_yml() -> str:
     parts.append(_pipeline_variables())
     parts.append("\n" + _target_rows())
     parts.append("\n" + _environment_rows())
+    parts.append("\n" + _computed("registry_resource_group", "{{ resource_group }}-" + REGISTRY_SUFFIX))
     parts.extend(
         "\n" + _computed(name, "{{ " + flag.jinja() + " }}", "bool") for name, flag in computed_flags().items()
     )

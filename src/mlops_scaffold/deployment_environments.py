@@ -7,7 +7,9 @@ deployment depends on the previous one's success, and prod waits for an approval
 
 Each environment's workspace and resource group are the answers `workspace_name` and
 `resource_group` with the environment's name appended; `per_environment_names` derives them and
-`name_problems` holds them to the same Azure rules as the answers themselves.
+`name_problems` holds them to the same Azure rules as the answers themselves. The registry has a
+resource group of its own (`<resource_group>-registry`): removing an environment deletes that
+environment's resource group, and the registry holds what test and prod deploy.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ ENVIRONMENT_SETS: dict[str, tuple[Environment, ...]] = {
 PER_ENVIRONMENT: dict[str, Rule] = {"resource_group": RESOURCE_GROUP, "workspace_name": WORKSPACE_NAME}
 
 
+# The registry's resource group: the answer with this appended, for the values that promote.
+REGISTRY_SUFFIX = "registry"
+
+
 def environments_of(answer: str) -> tuple[Environment, ...]:
     return ENVIRONMENT_SETS[answer]
 
@@ -68,8 +74,15 @@ def per_environment_names(answers: Mapping[str, Any]) -> dict[str, dict[str, str
     }
 
 
+def registry_resource_group(answers: Mapping[str, Any]) -> str | None:
+    """The registry's resource group, or None when the answer does not promote."""
+    if not environments_of(answers.get("environments", SINGLE)):
+        return None
+    return f"{answers['resource_group']}-{REGISTRY_SUFFIX}"
+
+
 def name_problems(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(answer, problem) for each per-environment name that breaks its Azure rule."""
+    """(answer, problem) for each name derived from an answer here that breaks its Azure rule."""
     names = per_environment_names(answers)
     problems = []
     for key, rule in PER_ENVIRONMENT.items():  # in question order, as copier asks them
@@ -77,6 +90,9 @@ def name_problems(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
             problem = rule.check(named[key])
             if problem:
                 problems.append((key, f"makes the {environment} name {named[key]!r}, which {problem}"))
+        registry_group = registry_resource_group(answers)
+        if key == "resource_group" and registry_group and (problem := rule.check(registry_group)):
+            problems.append((key, f"makes the registry's resource group name {registry_group!r}, which {problem}"))
     return problems
 
 

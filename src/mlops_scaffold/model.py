@@ -127,6 +127,8 @@ USER_ASSIGNED = "user-assigned identity"  # the resource is the identity: .princ
 # A managed cluster's kubelet: identityProfile.kubeletidentity.objectId / kubelet_identity[0].object_id
 KUBELET = "kubelet identity"
 DEPLOYER = "deployer"  # whoever runs the IaC: ARM deployer().objectId, TF data.azurerm_client_config
+# An identity made elsewhere, whose object id the IaC is given: ARM parameters('<arm_name>'), TF var.<tf_name>
+GIVEN = "object id given to the IaC"
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,16 @@ class Need:
     # Needed only when the IaC gives the principal an identity of its own: an Azure ML cluster
     # without one pulls images and reads datastore secrets with the workspace's identity.
     if_own_identity: bool = False
+
+
+@dataclass(frozen=True)
+class Only:
+    """No principal but `principal` holds `role` (or any role that grants it) on `resource`."""
+
+    resource: str  # an Entity key of RESOURCES
+    role: str
+    principal: str  # an Entity key of PRINCIPALS
+    why: str
 
 
 # --- traits (traits/values.py) ----------------------------------------------------------------

@@ -101,6 +101,13 @@ _OPTIONS: tuple[DerivedName, ...] = (
         Rule("^[a-zA-Z0-9][-a-zA-Z0-9_]{2,32}$", "be 3–33 alphanumerics/-_, letter or digit first"),
         "Azure ML registry between the environments' workspaces",
     ),
+    DerivedName(
+        "registry_state_storage_name",
+        "regstate",
+        True,
+        Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"),
+        "Terraform state storage of the Azure ML registry",
+    ),
 )
 
 

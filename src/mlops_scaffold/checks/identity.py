@@ -21,7 +21,9 @@ from typing import Any
 from mlops_scaffold import yamlio
 from mlops_scaffold.access import (
     DEPLOYER,
+    GIVEN,
     KUBELET,
+    ONLY,
     PRINCIPALS,
     RESOURCES,
     ROLE_IDS,
@@ -35,6 +37,7 @@ from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.checks.iac import (
     ARM_TEMPLATE,
     ARM_TO_VARIABLE,
+    TF_DIR,
     TF_TO_VARIABLE,
     Call,
     ExpressionError,
@@ -44,6 +47,8 @@ from mlops_scaffold.checks.iac import (
     _name_segments,
     load_terraform,
 )
+from mlops_scaffold.checks.iac._common import arm_templates
+from mlops_scaffold.checks.iac.terraform import terraform_folders
 from mlops_scaffold.project_files import Project, text_of
 
 ROLE_ASSIGNMENT_ARM = "microsoft.authorization/roleassignments"
@@ -83,15 +88,21 @@ def _arm_entity(node: Any, table: dict[tuple[str, str], Entity]) -> Entity | Non
 
 
 def arm_grants(project: Path) -> Grants | None:
-    path = project / ARM_TEMPLATE
-    if not path.is_file():
+    """What the ARM templates (the environments', the registry's) declare, together."""
+    if not (project / ARM_TEMPLATE).is_file():
         return None
-    text = path.read_text(encoding="utf-8")
     found = Grants()
+    for template_path in arm_templates(project):
+        _template_grants(project, template_path, found)
+    return found
+
+
+def _template_grants(project: Path, template_path: str, found: Grants) -> None:
+    text = (project / template_path).read_text(encoding="utf-8")
     try:
         template = json.loads(text)
     except json.JSONDecodeError:
-        return found  # arm_structure reports it
+        return  # arm_structure reports it
     principals, resources = _by_arm(PRINCIPALS), _by_arm(RESOURCES)
     variables = template.get("variables", {})
     for resource in template.get("resources", []):
@@ -104,12 +115,11 @@ def arm_grants(project: Path) -> Grants | None:
         for table in (principals, resources):
             entity = table.get((kind, parameter or ""))
             if entity is not None:
-                found.declared[entity.key] = (ARM_TEMPLATE, _line_of(text, json.dumps(name)))
+                found.declared[entity.key] = (template_path, _line_of(text, json.dumps(name)))
                 if "identity" in resource or entity.identity == USER_ASSIGNED:
                     found.with_identity.add(entity.key)
         if kind == ROLE_ASSIGNMENT_ARM:
             found.assignments.extend(_arm_assignment(resource, variables, principals, resources))
-    return found
 
 
 def _arm_assignment(
@@ -133,6 +143,8 @@ def _arm_assignment(
         return []
     if any(call.name == "deployer" for call in _calls(principal_node)):
         principal = PRINCIPALS["ci_identity"]
+    elif isinstance(principal_node, Call) and principal_node.name == "parameters" and principal_node.args:
+        principal = _GIVEN_ARM.get(str(principal_node.args[0]))
     else:
         principal = _arm_entity(principal_node, principals)
     scope = None
@@ -146,6 +158,10 @@ def _arm_assignment(
     return [(principal.key, scope.key, ROLE_IDS[role_ids[0]])]
 
 
+# Identities the IaC is given by object id, by the parameter or variable that carries it.
+_GIVEN_ARM = {entity.arm_name: entity for entity in PRINCIPALS.values() if entity.identity == GIVEN}
+_GIVEN_TF = {entity.tf_name: entity for entity in PRINCIPALS.values() if entity.identity == GIVEN}
+
 _TF_REFERENCE = re.compile(r"\b((?:azurerm|azapi)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
 _TF_VAR = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
 
@@ -157,11 +173,19 @@ def _string(value: Any) -> str:
 
 
 def terraform_grants(project: Path) -> Grants | None:
-    scratch: list[Finding] = []
-    module = load_terraform(project, scratch)
-    if module is None:
+    """What the Terraform root modules (the environments', the registry's) declare, together."""
+    if load_terraform(project, []) is None:
         return None
     found = Grants()
+    for folder in terraform_folders(project) or [TF_DIR]:
+        _folder_grants(project, folder, found)
+    return found
+
+
+def _folder_grants(project: Path, folder: str, found: Grants) -> None:
+    module = load_terraform(project, [], folder)
+    if module is None:
+        return
     by_tf = {(entity.tf_type, entity.tf_name): entity for entity in (*PRINCIPALS.values(), *RESOURCES.values())}
     addresses: dict[str, Entity] = {}
     for (kind, name), (file, body) in module.resources().items():
@@ -178,8 +202,11 @@ def terraform_grants(project: Path) -> Grants | None:
             continue
         principal_text = _string(body.get("principal_id", ""))
         scope_text = _string(body.get("scope", ""))
+        given = _TF_VAR.fullmatch(principal_text.removeprefix("${").removesuffix("}"))
         if "data.azurerm_client_config." in principal_text:
             principal: Entity | None = PRINCIPALS["ci_identity"]
+        elif given:
+            principal = _GIVEN_TF.get(given.group(1))
         else:
             match = _TF_REFERENCE.search(principal_text)
             principal = addresses.get(f"{match.group(1)}.{match.group(2)}") if match else None
@@ -188,7 +215,6 @@ def terraform_grants(project: Path) -> Grants | None:
         role = _string(body.get("role_definition_name", ""))
         if principal is not None and scope is not None and role:
             found.assignments.append((principal.key, scope.key, role))
-    return found
 
 
 # --- needs that the ml_service code implies ----------------------------------------------------
@@ -273,7 +299,7 @@ def _answers(project: Path) -> dict[str, Any]:
     return (yamlio.load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
 
 
-@reads("environment_setup/*-templates/*", "ml_service/**/*.py", ".copier-answers.yml")
+@reads("environment_setup/*-templates/**/*", "ml_service/**/*.py", ".copier-answers.yml")
 def missing_grants(project: Path) -> list[Finding]:
     """Every need (access.NEEDS for the answers, and the ml_service code's) is granted by the IaC."""
     granted = arm_grants(project) or terraform_grants(project)
@@ -296,10 +322,28 @@ def missing_grants(project: Path) -> list[Finding]:
             (principal, resource) == (need.principal, need.resource) and grants(role, need.role)
             for principal, resource, role in granted.assignments
         )
-        has_identity = PRINCIPALS[need.principal].identity == DEPLOYER or need.principal in granted.with_identity
+        has_identity = (
+            PRINCIPALS[need.principal].identity in (DEPLOYER, GIVEN) or need.principal in granted.with_identity
+        )
         if assigned and has_identity:
             continue
         findings.append(_finding(need, code, granted))
+    findings.extend(_sole_holders(granted))
+    return findings
+
+
+def _sole_holders(granted: Grants) -> list[Finding]:
+    """access.ONLY: a role on a resource that one principal alone may hold."""
+    findings = []
+    for only in ONLY:
+        for principal, resource, role in granted.assignments:
+            if resource == only.resource and principal != only.principal and grants(role, only.role):
+                where = granted.declared.get(resource, (ARM_TEMPLATE, None))
+                message = (
+                    f"{PRINCIPALS[principal].title} -> {RESOURCES[resource].title}: holds {role}, "
+                    f"but {only.why} ({PRINCIPALS[only.principal].title})"
+                )
+                findings.append(Finding(where[0], where[1], message))
     return findings
 
 
@@ -313,9 +357,9 @@ def _finding(need: Need, code: CodeNeed | None, granted: Grants) -> Finding:
         where = granted.declared[need.resource]
     else:
         where = (ARM_TEMPLATE, None)
-    if principal.identity != DEPLOYER and need.principal not in granted.declared:
+    if principal.identity not in (DEPLOYER, GIVEN) and need.principal not in granted.declared:
         detail = f"the IaC does not create the {principal.title}"
-    elif principal.identity not in (DEPLOYER, USER_ASSIGNED) and need.principal not in granted.with_identity:
+    elif principal.identity not in (DEPLOYER, USER_ASSIGNED, GIVEN) and need.principal not in granted.with_identity:
         detail = f"the {principal.title} has no managed identity"
     else:
         detail = "no role assignment grants it"

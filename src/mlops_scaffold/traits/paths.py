@@ -34,14 +34,14 @@ class Flag:
     question: str
     flag: str
 
-    def _any(self) -> AnyOf:
+    def condition(self) -> AnyOf:
         return AnyOf(tuple(chosen(self.question, value) for value in values_with(self.question, self.flag)))
 
     def holds(self, answers: Mapping[str, Any]) -> bool:
-        return self._any().holds(answers)
+        return self.condition().holds(answers)
 
     def jinja(self) -> str:
-        return self._any().jinja() if self._any().conditions else "false"
+        return self.condition().jinja() if self.condition().conditions else "false"
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,26 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
 )
 
 # Paths that need two values at once.
-JOINT_PATHS: tuple[OptionalPath, ...] = tuple(
+JOINT_PATHS: tuple[OptionalPath, ...] = (
+    *(
+        OptionalPath(
+            f"environment_setup/iac-create-environment-pipeline-{suffix}.yml",
+            AllOf((chosen("ci_platform", "azure_devops"), chosen("iac", iac))),
+        )
+        for iac, suffix in (("arm", "arm"), ("terraform", "tf"))
+    ),
+    # The registry's IaC, deployed once beside the environments' (ADR 28).
+    *(
+        OptionalPath(
+            f"environment_setup/arm-templates/{name}",
+            AllOf((chosen("iac", "arm"), Flag("environments", PROMOTES).condition())),
+        )
+        for name in ("registry.json", "registry.parameters.json")
+    ),
     OptionalPath(
-        f"environment_setup/iac-create-environment-pipeline-{suffix}.yml",
-        AllOf((chosen("ci_platform", "azure_devops"), chosen("iac", iac))),
-    )
-    for iac, suffix in (("arm", "arm"), ("terraform", "tf"))
+        "environment_setup/tf-templates/registry",
+        AllOf((chosen("iac", "terraform"), Flag("environments", PROMOTES).condition())),
+    ),
 )
 
 OPTIONAL_PATHS: tuple[OptionalPath, ...] = (

@@ -14,11 +14,24 @@ from typing import Any
 ARM_DIR = "environment_setup/arm-templates"
 ARM_TEMPLATE = f"{ARM_DIR}/cloud-environment.json"
 ARM_PARAMETERS = f"{ARM_DIR}/cloud-environment.parameters.json"
+# The Azure ML registry's own template, deployed once beside the environments' (ADR 28).
+ARM_REGISTRY_TEMPLATE = f"{ARM_DIR}/registry.json"
+ARM_REGISTRY_PARAMETERS = f"{ARM_DIR}/registry.parameters.json"
+# Each ARM template a project may have, with its parameters file; the first is always there.
+ARM_UNITS = ((ARM_TEMPLATE, ARM_PARAMETERS), (ARM_REGISTRY_TEMPLATE, ARM_REGISTRY_PARAMETERS))
 TF_DIR = "environment_setup/tf-templates"
+# The registry's own root module (its own state), applied once beside the environments' (ADR 28).
+TF_REGISTRY_DIR = f"{TF_DIR}/registry"
+TF_FOLDERS = (TF_DIR, TF_REGISTRY_DIR)
 CHECKOV_CONFIG = ".checkov.yaml"
 VARIABLE_GROUP_DOC = "docs/variable_group.md"
 INFRASTRUCTURE_DOC = "docs/infrastructure.md"
 TF_STATE_CONTAINER = "tfstate-cont"
+
+
+def arm_templates(project: Path) -> list[str]:
+    """The ARM templates of the project (relative paths): the environments', and the registry's if any."""
+    return [template for template, _ in ARM_UNITS if template == ARM_TEMPLATE or (project / template).is_file()]
 
 
 def _line_of(text: str, needle: str) -> int | None:

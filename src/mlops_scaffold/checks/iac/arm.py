@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold.checks.base import Finding, reads
-from mlops_scaffold.checks.iac._common import ARM_DIR, ARM_PARAMETERS, ARM_TEMPLATE, PER_RUN_FUNCTIONS, _line_of
+from mlops_scaffold.checks.iac._common import ARM_DIR, ARM_TEMPLATE, ARM_UNITS, PER_RUN_FUNCTIONS, _line_of
 from mlops_scaffold.checks.iac.arm_expressions import (
     Call,
     ExpressionError,
@@ -44,11 +44,20 @@ def arm_structure(project: Path) -> list[Finding]:
     if not (project / ARM_DIR).is_dir():
         return []
     findings: list[Finding] = []
-    template = _load_json(project, ARM_TEMPLATE, findings)
-    parameters_file = _load_json(project, ARM_PARAMETERS, findings)
+    for template, parameters in ARM_UNITS:
+        if template == ARM_TEMPLATE or (project / template).is_file() or (project / parameters).is_file():
+            findings.extend(_unit_structure(project, template, parameters))
+    return list(dict.fromkeys(findings))
+
+
+def _unit_structure(project: Path, template_path: str, parameters_path: str) -> list[Finding]:
+    """One template and its parameters file."""
+    findings: list[Finding] = []
+    template = _load_json(project, template_path, findings)
+    parameters_file = _load_json(project, parameters_path, findings)
     if template is None:
         return findings
-    text = (project / ARM_TEMPLATE).read_text(encoding="utf-8")
+    text = (project / template_path).read_text(encoding="utf-8")
 
     declared_parameters = dict(template.get("parameters", {}))
     declared_variables = dict(template.get("variables", {}))
@@ -64,34 +73,37 @@ def arm_structure(project: Path) -> list[Finding]:
         try:
             node = _expression(value)
         except ExpressionError as error:
-            findings.append(Finding(ARM_TEMPLATE, _line_of(text, value), f"{where}: {error}"))
+            findings.append(Finding(template_path, _line_of(text, value), f"{where}: {error}"))
             continue
         for call in _calls(node):
             if call.name in {"parameters", "variables"} and call.args and isinstance(call.args[0], str):
                 (used_parameters if call.name == "parameters" else used_variables).add(call.args[0])
             elif call.name in PER_RUN_FUNCTIONS:
                 findings.append(
-                    Finding(ARM_TEMPLATE, _line_of(text, value), f"{where}: {call.name}() changes on every run")
+                    Finding(template_path, _line_of(text, value), f"{where}: {call.name}() changes on every run")
                 )
             elif call.name == "resourceId":
-                findings.extend(_check_resource_id(call, call.args, declared_resources, text, value))
+                findings.extend(_check_resource_id(call, call.args, declared_resources, text, value, template_path))
             elif call.name == "extensionResourceId" and len(call.args) >= 3:
-                findings.extend(_check_resource_id(call, call.args[1:], declared_resources, text, value))
+                arguments = call.args[1:]
+                findings.extend(_check_resource_id(call, arguments, declared_resources, text, value, template_path))
 
     for name in sorted(set(declared_parameters) - used_parameters):
         findings.append(
-            Finding(ARM_TEMPLATE, _line_of(text, f'"{name}"'), f"parameter {name} is declared but never used")
+            Finding(template_path, _line_of(text, f'"{name}"'), f"parameter {name} is declared but never used")
         )
     for name in sorted(used_parameters - set(declared_parameters)):
         findings.append(
-            Finding(ARM_TEMPLATE, _line_of(text, f"'{name}'"), f"parameter {name} is used but not declared")
+            Finding(template_path, _line_of(text, f"'{name}'"), f"parameter {name} is used but not declared")
         )
     for name in sorted(set(declared_variables) - used_variables):
         findings.append(
-            Finding(ARM_TEMPLATE, _line_of(text, f'"{name}"'), f"variable {name} is declared but never used")
+            Finding(template_path, _line_of(text, f'"{name}"'), f"variable {name} is declared but never used")
         )
     for name in sorted(used_variables - set(declared_variables)):
-        findings.append(Finding(ARM_TEMPLATE, _line_of(text, f"'{name}'"), f"variable {name} is used but not declared"))
+        findings.append(
+            Finding(template_path, _line_of(text, f"'{name}'"), f"variable {name} is used but not declared")
+        )
 
     for resource in resources:
         scope = _expression(str(resource.get("scope", "")))
@@ -101,7 +113,12 @@ def arm_structure(project: Path) -> list[Finding]:
             if placeholder == "{0}":
                 findings.extend(
                     _check_resource_id(
-                        scope, (scope_type, *scope.args[1:]), declared_resources, text, str(resource["scope"])
+                        scope,
+                        (scope_type, *scope.args[1:]),
+                        declared_resources,
+                        text,
+                        str(resource["scope"]),
+                        template_path,
                     )
                 )
         for dependency in resource.get("dependsOn", []):
@@ -109,27 +126,32 @@ def arm_structure(project: Path) -> list[Finding]:
             if not any(call.name in {"resourceId", "extensionResourceId"} for call in _calls(node)):
                 findings.append(
                     Finding(
-                        ARM_TEMPLATE, _line_of(text, str(dependency)), f"dependsOn {dependency} is not a resourceId"
+                        template_path, _line_of(text, str(dependency)), f"dependsOn {dependency} is not a resourceId"
                     )
                 )
 
     if parameters_file is not None:
-        findings.extend(_check_parameters_file(declared_parameters, parameters_file, project))
-    return list(dict.fromkeys(findings))
+        findings.extend(_check_parameters_file(declared_parameters, parameters_file, project, parameters_path))
+    return findings
 
 
 def _check_resource_id(
-    call: Call, args: Sequence[Any], declared: set[tuple[str, tuple[str, ...]]], text: str, value: str
+    call: Call,
+    args: Sequence[Any],
+    declared: set[tuple[str, tuple[str, ...]]],
+    text: str,
+    value: str,
+    template_path: str = ARM_TEMPLATE,
 ) -> list[Finding]:
     if not args or not isinstance(args[0], str):
-        return [Finding(ARM_TEMPLATE, _line_of(text, value), f"{call.text()}: the resource type must be a literal")]
+        return [Finding(template_path, _line_of(text, value), f"{call.text()}: the resource type must be a literal")]
     resource_type = args[0]
     names = tuple(_node_text(arg) for arg in args[1:])
     if (resource_type.lower(), names) in declared:
         return []
     return [
         Finding(
-            ARM_TEMPLATE,
+            template_path,
             _line_of(text, value),
             f"{call.name} names {resource_type} {'/'.join(names)}, which the template does not declare",
         )
@@ -139,18 +161,22 @@ def _check_resource_id(
 _ARM_TYPES = {"string": str, "int": int, "bool": bool, "object": dict, "array": list, "securestring": str}
 
 
-def _check_parameters_file(declared: dict[str, Any], parameters_file: Any, project: Path) -> list[Finding]:
+def _check_parameters_file(
+    declared: dict[str, Any], parameters_file: Any, project: Path, parameters_path: str
+) -> list[Finding]:
     findings: list[Finding] = []
-    text = (project / ARM_PARAMETERS).read_text(encoding="utf-8")
+    text = (project / parameters_path).read_text(encoding="utf-8")
     supplied = dict(parameters_file.get("parameters", {}))
     for name in sorted(set(supplied) - set(declared)):
         findings.append(
-            Finding(ARM_PARAMETERS, _line_of(text, f'"{name}"'), f"{name} is not a parameter of the template")
+            Finding(parameters_path, _line_of(text, f'"{name}"'), f"{name} is not a parameter of the template")
         )
     for name, spec in sorted(declared.items()):
         if name not in supplied:
-            if "defaultValue" not in spec:
-                findings.append(Finding(ARM_PARAMETERS, None, f"required parameter {name} is missing"))
+            # `passedBy`: a value only a deployment knows (another deployment's output, an
+            # identity's object id), which the pipeline passes on the command line.
+            if "defaultValue" not in spec and "passedBy" not in spec.get("metadata", {}):
+                findings.append(Finding(parameters_path, None, f"required parameter {name} is missing"))
             continue
         entry = supplied[name]
         if "reference" in entry:
@@ -160,13 +186,13 @@ def _check_parameters_file(declared: dict[str, Any], parameters_file: Any, proje
         if expected is not None and (not isinstance(value, expected) or (expected is int and isinstance(value, bool))):
             findings.append(
                 Finding(
-                    ARM_PARAMETERS, _line_of(text, f'"{name}"'), f"{name} must be {spec.get('type')}, got {value!r}"
+                    parameters_path, _line_of(text, f'"{name}"'), f"{name} must be {spec.get('type')}, got {value!r}"
                 )
             )
         allowed = spec.get("allowedValues")
         if allowed and value not in allowed:
             findings.append(
-                Finding(ARM_PARAMETERS, _line_of(text, f'"{name}"'), f"{name}={value!r} is not one of {allowed}")
+                Finding(parameters_path, _line_of(text, f'"{name}"'), f"{name}={value!r} is not one of {allowed}")
             )
         if (
             str(spec.get("type", "")).lower() == "securestring"
@@ -174,7 +200,7 @@ def _check_parameters_file(declared: dict[str, Any], parameters_file: Any, proje
             or "secret" in name.lower()
         ):
             findings.append(
-                Finding(ARM_PARAMETERS, _line_of(text, f'"{name}"'), f"{name} is a secret; keep it out of the file")
+                Finding(parameters_path, _line_of(text, f'"{name}"'), f"{name} is a secret; keep it out of the file")
             )
     return findings
 

@@ -17,8 +17,10 @@ from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.checks.iac._common import (
     ARM_DIR,
     ARM_PARAMETERS,
+    ARM_REGISTRY_PARAMETERS,
     INFRASTRUCTURE_DOC,
     TF_DIR,
+    TF_REGISTRY_DIR,
     TF_STATE_CONTAINER,
     VARIABLE_GROUP_DOC,
     _iac_pipelines,
@@ -62,6 +64,8 @@ TF_TO_VARIABLE: dict[str, str] = {
     "scoring_cluster_min_nodes": "AML_CLUSTER_MIN_NODES_SCORING",
     "scoring_cluster_max_nodes": "AML_CLUSTER_MAX_NODES_SCORING",
 }
+# The registry's IaC input -> the pipeline variable that must hold the same value (ADR 28)
+REGISTRY_TO_VARIABLE: dict[str, str] = {"registryName": "AML_REGISTRY_NAME", "registry_name": "AML_REGISTRY_NAME"}
 # IaC inputs that are Azure resource names (the docs must show each)
 NAME_SUFFIXES = ("Name", "_name", "Container", "_container")
 
@@ -106,9 +110,42 @@ def iac_inputs(project: Path) -> tuple[str, dict[str, Any], dict[str, str]] | No
     return None
 
 
-def _backend(project: Path) -> dict[str, Any]:
+def registry_inputs(project: Path) -> tuple[str, dict[str, Any]] | None:
+    """(file, values) of the registry's IaC inputs, when the project has its IaC."""
+    if (project / ARM_REGISTRY_PARAMETERS).is_file():
+        try:
+            data = json.loads((project / ARM_REGISTRY_PARAMETERS).read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return None
+        return ARM_REGISTRY_PARAMETERS, {name: entry.get("value") for name, entry in data.get("parameters", {}).items()}
+    module = load_terraform(project, [], TF_REGISTRY_DIR)
+    if module is None or not module.tfvars:
+        return None
+    return f"{TF_REGISTRY_DIR}/terraform.tfvars", dict(module.tfvars)
+
+
+def _registry_names(project: Path, group: VariableGroupDoc | None) -> tuple[list[Finding], list[str]]:
+    """Findings on the registry's IaC inputs against the variable group, and its resource names."""
+    inputs = registry_inputs(project)
+    if inputs is None:
+        return [], []
+    source, values = inputs
+    findings = []
+    for key, variable in REGISTRY_TO_VARIABLE.items():
+        if key in values and group is not None and str(values[key]) != group.variables.get(variable):
+            expected = group.variables.get(variable)
+            findings.append(
+                Finding(source, None, f"{key}={values[key]!r} but {VARIABLE_GROUP_DOC} has {variable}={expected!r}")
+            )
+    names = [str(value) for key, value in values.items() if key.endswith(NAME_SUFFIXES) and isinstance(value, str)]
+    if state := _backend(project, TF_REGISTRY_DIR).get("storage_account_name"):
+        names.append(str(state))
+    return findings, names
+
+
+def _backend(project: Path, folder: str = TF_DIR) -> dict[str, Any]:
     scratch: list[Finding] = []
-    module = load_terraform(project, scratch)
+    module = load_terraform(project, scratch, folder)
     if module is None:
         return {}
     for _, block in module.blocks.get("terraform", []):
@@ -157,6 +194,9 @@ def names_consistent(project: Path) -> list[Finding]:
     backend = _backend(project)
     if backend:
         resource_names.append(str(backend.get("storage_account_name")))
+    registry_findings, registry_names = _registry_names(project, group)
+    findings.extend(registry_findings)
+    resource_names.extend(registry_names)
     infra_path = project / INFRASTRUCTURE_DOC
     if not infra_path.is_file():
         findings.append(Finding(INFRASTRUCTURE_DOC, None, "missing"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.checks.hcl import parse_hcl
-from mlops_scaffold.checks.iac._common import TF_DIR, TF_PER_RUN, _line_of, _unquote
+from mlops_scaffold.checks.iac._common import TF_DIR, TF_FOLDERS, TF_PER_RUN, _line_of, _unquote
 from mlops_scaffold.project_files import Project, universal_newlines
 
 
@@ -48,15 +48,22 @@ class TerraformModule:
 _TERRAFORM_CACHE: dict[tuple[Any, ...], tuple[TerraformModule, list[Finding]]] = {}
 
 
-def load_terraform(project: Path, findings: list[Finding]) -> TerraformModule | None:
-    """The project's Terraform folder, parsed once per content (several checks read it, and the
-    matrix renders the same folder in many combinations)."""
+def terraform_folders(project: Path) -> list[str]:
+    """The project's Terraform root modules: the environments', and the registry's if any."""
+    opened = Project.of(project)
+    return [folder for folder in TF_FOLDERS if opened.glob(f"{folder}/*.tf")]
+
+
+def load_terraform(project: Path, findings: list[Finding], folder: str = TF_DIR) -> TerraformModule | None:
+    """A Terraform folder of the project (the environments' by default), parsed once per content
+    (several checks read it, and the matrix renders the same folder in many combinations)."""
     opened = Project.of(project)  # the files run_checks already read, when it opened the project
-    if not opened.is_dir(TF_DIR):
+    if not opened.is_dir(folder):
         return None
-    tfvars = f"{TF_DIR}/terraform.tfvars"
+    tfvars = f"{folder}/terraform.tfvars"
     key = (
-        tuple((path.name, opened.data(f"{TF_DIR}/{path.name}")) for path in opened.glob(f"{TF_DIR}/*.tf")),
+        folder,
+        tuple((path.name, opened.data(f"{folder}/{path.name}")) for path in opened.glob(f"{folder}/*.tf")),
         opened.data(tfvars) if opened.is_file(tfvars) else None,
     )
     if key not in _TERRAFORM_CACHE:
@@ -70,11 +77,11 @@ def load_terraform(project: Path, findings: list[Finding]) -> TerraformModule | 
 
 
 def _parse_terraform(
-    files: tuple[tuple[str, bytes], ...], tfvars: bytes | None, findings: list[Finding]
+    folder: str, files: tuple[tuple[str, bytes], ...], tfvars: bytes | None, findings: list[Finding]
 ) -> TerraformModule:
     module = TerraformModule(blocks={}, texts={}, tfvars={})
     for name, content in files:
-        relative = f"{TF_DIR}/{name}"
+        relative = f"{folder}/{name}"
         text = universal_newlines(content.decode("utf-8"))
         module.texts[relative] = text
         parsed, line, error = parse_hcl(text)
@@ -92,7 +99,7 @@ def _parse_terraform(
         except UnicodeDecodeError as decode_error:
             parsed_vars, error = None, str(decode_error)
         if parsed_vars is None:
-            findings.append(Finding(f"{TF_DIR}/terraform.tfvars", None, f"does not parse: {error}".splitlines()[0]))
+            findings.append(Finding(f"{folder}/terraform.tfvars", None, f"does not parse: {error}".splitlines()[0]))
         else:
             module.tfvars = {key: _unquote(value) for key, value in parsed_vars.items() if not key.startswith("__")}
     return module
@@ -103,12 +110,21 @@ _RESOURCE_USE = re.compile(r"(?<![\w.\"])((?:azurerm|azapi)_[a-z0-9_]+)\.([a-z0-
 _DATA_USE = re.compile(r"\bdata\.([a-z0-9_]+)\.([a-z0-9_]+)\b")
 
 
-@reads("environment_setup/tf-templates/*")
+@reads("environment_setup/tf-templates/**/*")
 def terraform_structure(project: Path) -> list[Finding]:
     """Terraform: parses with python-hcl2; every var.X is declared, every declared variable is used
-    and set; tfvars sets only declared variables; references name declared resources."""
+    and set; tfvars sets only declared variables; references name declared resources. Each root
+    module (the environments', the registry's) on its own."""
     findings: list[Finding] = []
-    module = load_terraform(project, findings)
+    for folder in TF_FOLDERS:
+        if folder == TF_DIR or folder in terraform_folders(project):
+            findings.extend(_folder_structure(project, folder))
+    return list(dict.fromkeys(findings))
+
+
+def _folder_structure(project: Path, folder: str) -> list[Finding]:
+    findings: list[Finding] = []
+    module = load_terraform(project, findings, folder)
     if module is None:
         return findings
     variables = module.named("variable")
@@ -136,14 +152,23 @@ def terraform_structure(project: Path) -> list[Finding]:
     for name, (relative, line) in sorted(used.items()):
         if name not in variables:
             findings.append(Finding(relative, line, f"var.{name} is used but not declared"))
-    tfvars_path = f"{TF_DIR}/terraform.tfvars"
+    tfvars_path = f"{folder}/terraform.tfvars"
     for name, (relative, body) in sorted(variables.items()):
         if name not in used:
             findings.append(
                 Finding(relative, _line_of(module.texts[relative], f'"{name}"'), f"variable {name} is never used")
             )
-        if "default" not in body and name not in module.tfvars:
+        if "default" not in body and name not in module.tfvars and not passed_by_pipeline(body):
             findings.append(Finding(tfvars_path, None, f"variable {name} has no default and no value"))
     for name in sorted(set(module.tfvars) - set(variables)):
         findings.append(Finding(tfvars_path, None, f"{name} is set but not declared in variables"))
-    return list(dict.fromkeys(findings))
+    return findings
+
+
+# A variable only a deployment knows (another deployment's output, an identity's object id): its
+# description says the pipeline passes it (`-var`), like an ARM parameter's `passedBy` metadata.
+PASSED_BY_PIPELINE = "Passed by the IaC pipeline"
+
+
+def passed_by_pipeline(body: dict[str, Any]) -> bool:
+    return PASSED_BY_PIPELINE in str(_unquote(body.get("description", "")))

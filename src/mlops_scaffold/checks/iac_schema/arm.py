@@ -17,6 +17,9 @@ from mlops_scaffold.checks.iac_schema.jsonlines import value_lines
 ARM_DIR = "environment_setup/arm-templates"
 TEMPLATE = f"{ARM_DIR}/cloud-environment.json"
 PARAMETERS = f"{ARM_DIR}/cloud-environment.parameters.json"
+# Each template with its parameters file: the environments', then the registry's when the project
+# has one (ADR 28).
+UNITS = ((TEMPLATE, PARAMETERS), (f"{ARM_DIR}/registry.json", f"{ARM_DIR}/registry.parameters.json"))
 API_WINDOW_YEARS = 2  # docs/decisions: an API version older than the newest stable minus this rots
 # Keys of a template resource that belong to the deployment, not to the resource type's schema.
 ENVELOPE = {"dependsOn", "condition", "copy", "comments", "metadata", "scope", "resources"}
@@ -65,7 +68,14 @@ def _line(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | Non
 
 
 def check_template(project: Path, store: SchemaStore) -> list[Finding]:
-    path = project / TEMPLATE
+    findings: list[Finding] = []
+    for template, parameters in UNITS:
+        findings.extend(_check_unit(project, store, template, parameters))
+    return findings
+
+
+def _check_unit(project: Path, store: SchemaStore, template_path: str, parameters_path: str) -> list[Finding]:
+    path = project / template_path
     if not path.is_file():
         return []
     text = path.read_text(encoding="utf-8")
@@ -76,13 +86,13 @@ def check_template(project: Path, store: SchemaStore) -> list[Finding]:
     lines = value_lines(text)
     findings: list[Finding] = []
     for index, resource in enumerate(template.get("resources", [])):
-        findings.extend(_check_resource(resource, None, ("resources", index), lines, store))
-    findings.extend(_check_parameters(project, template))
+        findings.extend(_check_resource(resource, None, ("resources", index), lines, store, template_path))
+    findings.extend(_check_parameters(project, template, template_path, parameters_path))
     return findings
 
 
 def _check_resource(
-    resource: Any, parent_type: str | None, at: tuple[Any, ...], lines: dict, store: SchemaStore
+    resource: Any, parent_type: str | None, at: tuple[Any, ...], lines: dict, store: SchemaStore, template_path: str
 ) -> list[Finding]:
     if not isinstance(resource, dict):
         return []
@@ -93,7 +103,7 @@ def _check_resource(
     findings: list[Finding] = []
 
     def finding(path: tuple[Any, ...], message: str) -> None:
-        findings.append(Finding(TEMPLATE, _line(lines, (*at, *path)), f"{label}: {message}"))
+        findings.append(Finding(template_path, _line(lines, (*at, *path)), f"{label}: {message}"))
 
     if not isinstance(resource_type, str) or not isinstance(version, str) or is_expression(version):
         return findings
@@ -113,7 +123,8 @@ def _check_resource(
         for problem in store.validate(body, [found]):
             finding(problem.path, describe(problem))
     for index, child in enumerate(resource.get("resources", [])):
-        findings.extend(_check_resource(child, resource_type, (*at, "resources", index), lines, store))
+        at_child = (*at, "resources", index)
+        findings.extend(_check_resource(child, resource_type, at_child, lines, store, template_path))
     return findings
 
 
@@ -130,8 +141,8 @@ _TYPES = {
 }
 
 
-def _check_parameters(project: Path, template: dict) -> list[Finding]:
-    path = project / PARAMETERS
+def _check_parameters(project: Path, template: dict, template_path: str, parameters_path: str) -> list[Finding]:
+    path = project / parameters_path
     if not path.is_file():
         return []
     text = path.read_text(encoding="utf-8")
@@ -144,19 +155,20 @@ def _check_parameters(project: Path, template: dict) -> list[Finding]:
     findings: list[Finding] = []
 
     def finding(name: str, message: str) -> None:
-        findings.append(Finding(PARAMETERS, _line(lines, ("parameters", name)), f"parameter {name}: {message}"))
+        findings.append(Finding(parameters_path, _line(lines, ("parameters", name)), f"parameter {name}: {message}"))
 
     for name, entry in supplied.items():
         if name not in declared:
-            finding(name, "not a parameter of cloud-environment.json")
+            finding(name, f"not a parameter of {Path(template_path).name}")
             continue
         if not isinstance(entry, dict) or "value" not in entry:
             continue  # a Key Vault reference, or iac.arm_structure's finding
         _check_value(name, entry["value"], declared[name], finding)
     for name, spec in declared.items():
-        if name not in supplied and "defaultValue" not in spec:
+        # `passedBy`: a value the pipeline passes on the command line (iac.arm_structure's rule too)
+        if name not in supplied and "defaultValue" not in spec and "passedBy" not in spec.get("metadata", {}):
             line = _line(lines, ("parameters",))
-            findings.append(Finding(PARAMETERS, line, f"parameter {name}: no value and no default"))
+            findings.append(Finding(parameters_path, line, f"parameter {name}: no value and no default"))
     return findings
 
 

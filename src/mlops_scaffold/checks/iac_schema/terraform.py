@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold.checks.base import Finding
-from mlops_scaffold.checks.iac import load_terraform
+from mlops_scaffold.checks.iac.terraform import load_terraform, passed_by_pipeline, terraform_folders
 from mlops_scaffold.checks.iac_schema.arm import NOT_IN_SCHEMAS, api_version_problem, describe
 from mlops_scaffold.checks.iac_schema.arm_schema import UNKNOWN, SchemaStore
 
@@ -75,7 +75,16 @@ def _type_problem(expected: str, value: Any) -> str | None:
 
 def check_terraform(project: Path, schema: dict[str, Any] | None, store: SchemaStore | None) -> list[Finding]:
     findings: list[Finding] = []
-    module = load_terraform(project, [])  # parse errors are iac.terraform_structure's findings
+    for folder in terraform_folders(project):  # the environments' root module, and the registry's
+        findings.extend(_check_folder(project, folder, schema, store))
+    return findings
+
+
+def _check_folder(
+    project: Path, folder: str, schema: dict[str, Any] | None, store: SchemaStore | None
+) -> list[Finding]:
+    findings: list[Finding] = []
+    module = load_terraform(project, [], folder)  # parse errors are iac.terraform_structure's findings
     if module is None:
         return []
     variables = module.named("variable")
@@ -101,7 +110,13 @@ def check_terraform(project: Path, schema: dict[str, Any] | None, store: SchemaS
             for argument, value in body.items():
                 match = _PURE_VAR.match(value) if isinstance(value, str) else None
                 variable = match.group(1) if match else None
-                if variable in variables and variable not in assigned and "default" not in variables[variable][1]:
+                declared = variables.get(variable or "")
+                if (
+                    declared
+                    and variable not in assigned
+                    and "default" not in declared[1]
+                    and not passed_by_pipeline(declared[1])
+                ):
                     message = f'argument "{argument}" comes from var.{variable}, which has no value or default'
                     finding((argument,), f"{label}: {message}")
     return findings
