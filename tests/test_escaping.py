@@ -65,7 +65,8 @@ ADVERSARIAL = {
     "ado-arm": {**COMMON, **ADO, **TARGETS, "iac": "arm", "r_training": "databricks", "databricks_compute_name": "on"},
     "ado-tf": {**COMMON, **ADO, **TARGETS, "iac": "terraform", "r_training": "aml", "canary_release": True},
     "gha-tf": {**COMMON, "ci_platform": "github_actions", **TARGETS, "iac": "terraform", "r_training": "databricks"},
-    "gha-arm": {**COMMON, "ci_platform": "github_actions", **TARGETS, "iac": "arm"},
+    # `(` `)`: a resource group name bash would refuse unquoted in the docs' commands
+    "gha-arm": {**COMMON, "ci_platform": "github_actions", **TARGETS, "iac": "arm", "resource_group": "rg(1.10)"},
 }
 
 
@@ -344,6 +345,21 @@ def test_answers_escaped_names_a_shell_script_that_does_not_parse(render_copy):
     assert len(findings) == 1 and "create-variable-group.sh" in findings[0] and "not valid shell" in findings[0]
 
 
+def test_answers_escaped_names_a_markdown_shell_block_that_does_not_parse(render_copy):
+    """Planted defect: an answer pasted into the docs' commands unquoted."""
+    require(shutil.which("bash"), "bash")
+    project = render_copy(resource_group="rg(1)")
+    doc = project / "docs/infrastructure.md"
+    text = doc.read_text()
+    assert "az group delete --name 'rg(1)' --yes" in text
+    doc.write_text(text.replace("az group delete --name 'rg(1)' --yes", "az group delete --name rg(1) --yes"))
+    findings = [str(finding) for finding in answers_escaped(project)]
+    assert len(findings) == 1, findings
+    assert re.match(r"docs/infrastructure\.md:\d+: is not valid shell in Markdown: syntax error", findings[0])
+    line = int(findings[0].split(":")[1])
+    assert doc.read_text().splitlines()[line - 1] == "az group delete --name rg(1) --yes"
+
+
 # --- the template: every answer site goes through a helper ---------------------------------
 
 ESCAPE_FILE = REPO_ROOT / "jinja" / "escape.jinja"
@@ -394,6 +410,30 @@ def test_every_answer_in_the_template_goes_through_a_helper():
                 line = text.count("\n", 0, match.start()) + 1
                 raw.append(f"{path.relative_to(REPO_ROOT)}:{line}: {{{{{expression}}}}} ({', '.join(sorted(unsafe))})")
     assert raw == [], "answers interpolated without an escaping helper:\n" + "\n".join(raw)
+
+
+_MARKDOWN_SHELL = re.compile(r"^[ \t]*```(?:bash|sh|shell)[ \t]*\n(.*?)^[ \t]*```", re.M | re.S)
+
+
+def test_every_answer_in_a_markdown_shell_block_is_a_shell_word():
+    """A reader pastes these commands: `az group delete --name rg(1)` would be a syntax error."""
+    raw = []
+    for path in sorted((REPO_ROOT / "template").rglob("*.jinja")):
+        if not re.sub(r"\{%.*?%\}", "", path.name).endswith(".md.jinja"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for block in _MARKDOWN_SHELL.finditer(text):
+            for match in _EXPRESSION.finditer(block.group(1)):
+                expression = match.group(1)
+                if re.search(r"\bsh_word\(", expression):
+                    continue
+                unsafe = {name for name in _answer_names(expression) if not _safe_without_helper(name)}
+                if unsafe:
+                    line = text.count("\n", 0, block.start(1) + match.start()) + 1
+                    raw.append(
+                        f"{path.relative_to(REPO_ROOT)}:{line}: {{{{{expression}}}}} ({', '.join(sorted(unsafe))})"
+                    )
+    assert raw == [], "answers in Markdown shell blocks without sh_word:\n" + "\n".join(raw)
 
 
 def test_project_name_in_markdown_goes_through_md_text_or_sh_word():

@@ -5,6 +5,7 @@ change its type or the document's shape. Templates quote answers with jinja/esca
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -156,12 +157,38 @@ def _shell_problem(path: Path, text: str) -> tuple[int | None, str] | None:
     return line, message.split(": ", 2)[-1]
 
 
+# A fenced shell block in Markdown is a command a reader pastes: answers in it must be shell words.
+_SHELL_FENCE = re.compile(r"^[ \t]*```(?:bash|sh|shell)[ \t]*\n(.*?)^[ \t]*```", re.M | re.S)
+# `<your input csv>`: a placeholder the reader replaces, a word of its own once replaced.
+_PLACEHOLDER = re.compile(r"<[A-Za-z][^<>\n]*>")
+
+
+def _markdown_shell_problem(path: Path, text: str) -> tuple[int | None, str] | None:
+    """Where `bash -n` refuses the fenced bash/sh blocks of the Markdown file (one run for all of
+    them: each block's lines keep their place, so a line of the script maps back to the file)."""
+    script = [""] * (text.count("\n") + 1)
+    blocks = list(_SHELL_FENCE.finditer(text))
+    for match in blocks:
+        first = text.count("\n", 0, match.start(1))
+        for offset, line in enumerate(_PLACEHOLDER.sub("PLACEHOLDER", match.group(1)).splitlines()):
+            script[first + offset] = line
+    if not blocks:
+        return None
+    result = subprocess.run(["bash", "-n"], input="\n".join(script) + "\n", capture_output=True, text=True)
+    if result.returncode == 0:
+        return None
+    message = (result.stderr.strip().splitlines() or ["bash -n failed"])[0]
+    numbers = [part.strip().removeprefix("line ") for part in message.split(":")[1:3]]
+    return next((int(number) for number in numbers if number.isdigit()), None), message.split(": ", 2)[-1]
+
+
 _PARSERS: dict[str, tuple[str, Callable[[Path, str], tuple[int | None, str] | None]]] = {
     ".json": ("JSON", _json_problem),
     ".toml": ("TOML", _toml_problem),
     ".tf": ("HCL", _hcl_problem),
     ".tfvars": ("HCL", _hcl_problem),
     ".sh": ("shell", _shell_problem),
+    ".md": ("shell in Markdown", _markdown_shell_problem),
 }
 
 
@@ -181,10 +208,11 @@ def _plain_is_itself(value: str) -> bool:
         return False
 
 
-@reads("**/*.yml", "**/*.yaml", "**/*.json", "**/*.toml", "**/*.tf", "**/*.tfvars", "**/*.sh", ANSWERS_FILE)
+@reads("**/*.yml", "**/*.yaml", "**/*.json", "**/*.toml", "**/*.tf", "**/*.tfvars", "**/*.sh", "**/*.md", ANSWERS_FILE)
 def answers_escaped(project: Path) -> list[Finding]:
-    """Every YAML, JSON, TOML, HCL and shell file parses, no YAML plain scalar is an answer, and no
-    line starts with what followed a line break in an answer."""
+    """Every YAML, JSON, TOML, HCL and shell file parses, and so does every shell block of the
+    Markdown; no YAML plain scalar is an answer, and no line starts with what followed a line break
+    in an answer."""
     quoted = {
         name: value
         for name, value in text_answers(project).items()
