@@ -4,7 +4,10 @@ these tests render its values themselves."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -18,15 +21,20 @@ from mlops_scaffold.checks import run_checks
 from mlops_scaffold.cli import main as cli_main
 from mlops_scaffold.cli import options_table
 from mlops_scaffold.deployment_environments import (
+    ALL_ENVIRONMENTS,
     ENVIRONMENT_SETS,
     SINGLE,
+    environment_base,
+    environment_names,
     environments_of,
     per_environment_names,
     previous,
 )
 from mlops_scaffold.matrix.render_tier import manifest_findings
-from mlops_scaffold.options import AnswerError, resolve_answers
+from mlops_scaffold.naming import BASE_NAME, PER_ENVIRONMENT_DERIVED
+from mlops_scaffold.options import PER_ENVIRONMENT, QUESTIONS_BY_NAME, AnswerError, resolve_answers
 from mlops_scaffold.project_files import read_answers
+from mlops_scaffold.variables import PER_ENVIRONMENT_KEYS, environment_variables
 
 MULTI = [answer for answer, chosen in ENVIRONMENT_SETS.items() if chosen]
 
@@ -56,10 +64,56 @@ def test_promotion_order_and_who_trains() -> None:
 @pytest.mark.parametrize("answer", MULTI)
 def test_each_environment_has_its_workspace_and_resource_group(answer: str) -> None:
     answers = resolve_answers({"environments": answer, "workspace_name": "ml-ws", "resource_group": "ml-rg"})
-    names = per_environment_names(answers)
+    names = per_environment_names(answers, PER_ENVIRONMENT)
     assert list(names) == [environment.name for environment in environments_of(answer)]
     for environment, named in names.items():
         assert named == {"resource_group": f"ml-rg-{environment}", "workspace_name": f"ml-ws-{environment}"}
+
+
+def test_names_unique_beyond_a_resource_group_are_per_environment() -> None:
+    """Endpoint names are unique in a region, web app names worldwide: each environment has its own."""
+    assert set(PER_ENVIRONMENT) == {
+        "resource_group",
+        "workspace_name",
+        "aks_deployment_name",
+        "online_endpoint_name",
+        "webapp_deployment_name",
+    }
+    targets = ["aks", "online_endpoint", "webapp"]
+    answers = resolve_answers(answers_with(environments="dev_prod", deployment_targets=targets))
+    names = environment_names(answers, PER_ENVIRONMENT, PER_ENVIRONMENT_DERIVED)
+    for environment in environments_of("dev_prod"):
+        named = names[environment.name]
+        for key in PER_ENVIRONMENT:
+            assert named[key] == f"{answers[key]}-{environment.name}"
+        assert named["storage_account_name"] == f"{answers['base_name'].lower()}{environment.name}amlsa"
+        assert "aml_registry_name" not in named  # one registry for every environment
+    assert names["dev"]["key_vault_name"] != names["prod"]["key_vault_name"]
+
+
+@pytest.mark.parametrize("environment", ALL_ENVIRONMENTS, ids=lambda environment: environment.name)
+@pytest.mark.parametrize("base", ["abc", "A" + "9" * 9, "z" * 10])
+def test_every_derived_name_fits_its_rule_in_every_environment(base: str, environment) -> None:
+    assert BASE_NAME.check(base) is None
+    for name in PER_ENVIRONMENT_DERIVED:
+        value = name.value(environment_base(base, environment))
+        assert name.rule.check(value) is None, f"{name.key}={value!r}: {name.rule.check(value)}"
+
+
+@pytest.mark.parametrize("question", sorted(PER_ENVIRONMENT))
+def test_each_per_environment_answer_is_held_to_its_rule_once_suffixed(question: str) -> None:
+    """The longest valid answer for dev (`-dev`) is one character too long for prod (`-prod`)."""
+    rule = QUESTIONS_BY_NAME[question].rule
+    maximum = max(length for length in range(1, 100) if rule.check("a" * length) is None)
+    answer = "a" * (maximum - len("-dev"))
+    overrides = {"environments": "dev_prod", question: answer}
+    target = question.removesuffix("_deployment_name").removesuffix("_name")
+    if target in {"aks", "online_endpoint", "webapp"}:
+        overrides["deployment_targets"] = [target]
+    with pytest.raises(AnswerError) as error:
+        resolve_answers(overrides)
+    assert f"makes the prod name '{answer}-prod'" in str(error.value)
+    assert resolve_answers({**overrides, "environments": SINGLE})[question] == answer
 
 
 @pytest.mark.parametrize("answer", MULTI)
@@ -153,3 +207,47 @@ def test_a_promotion_that_changes_the_model_fails_the_generated_test(
     result = _generated_tests(project, project_venv, "tests/test_promote.py", "-k", "trained_one")
     assert result.returncode == 1, result.stdout[-4000:]
     assert "artifact_digest(registry_model) == promote.artifact_digest(dev_model)" in result.stdout
+
+
+# --- each environment's names as the template sees them (copier.yml's computed values) ----------
+
+PROBE_NAMES = "{{ {'names': environment_names, 'variables': environment_variables} | tojson }}\n"
+PROBE_PARAMETERS = (
+    "{%- from 'jinja/environment.jinja' import in_environment with context -%}\n"
+    "{{ in_environment('prod', 'template/environment_setup/arm-templates/cloud-environment.parameters.json.jinja') }}\n"
+)
+
+
+@pytest.mark.parametrize("answer", MULTI)
+def test_copier_computes_each_environments_names_as_python_does(
+    answer: str, template_snapshot: Path, tmp_path: Path
+) -> None:
+    """environment_names and environment_variables (copier.yml) against deployment_environments and
+    variables.environment_variables; in_environment renders a file with one environment's names."""
+    scratch = tmp_path / "template"
+    shutil.copytree(template_snapshot, scratch, symlinks=True)
+    (scratch / "template" / "probe-names.json.jinja").write_text(PROBE_NAMES)
+    (scratch / "template" / "probe-prod.parameters.json.jinja").write_text(PROBE_PARAMETERS)
+    targets = ["aci", "aks", "online_endpoint", "webapp"]
+    data = {**answers_with(deployment_targets=targets, batch_scoring=True), "environments": answer}
+    copier.run_copy(str(scratch), tmp_path / "project", data=data, defaults=True, quiet=True)
+    rendered = json.loads((tmp_path / "project" / "probe-names.json").read_text())
+    answers = resolve_answers(answers_with(deployment_targets=targets, batch_scoring=True, environments=answer))
+    expected = environment_names(answers, PER_ENVIRONMENT, PER_ENVIRONMENT_DERIVED)
+    for environment, names in expected.items():
+        assert {key: rendered["names"][environment][key] for key in names} == names
+    assert rendered["variables"] == environment_variables(answers)
+    assert set(rendered["variables"]["prod"]) >= {"RESOURCE_GROUP", "WORKSPACE_NAME", "ONLINE_ENDPOINT_NAME"}
+    parameters = json.loads((tmp_path / "project" / "probe-prod.parameters.json").read_text())["parameters"]
+    prod = expected["prod"]
+    assert parameters["workspaceName"]["value"] == prod["workspace_name"] == f"{answers['workspace_name']}-prod"
+    assert parameters["storageAccountName"]["value"] == prod["storage_account_name"]
+    assert parameters["webAppName"]["value"] == prod["webapp_deployment_name"]
+    assert parameters["aksClusterName"]["value"] == prod["aks_cluster_name"]
+
+
+def test_in_environment_replaces_every_name_an_environment_has_its_own_of() -> None:
+    text = (REPO_ROOT / "jinja" / "environment.jinja").read_text()
+    replaced = re.findall(r"^\s+(\w+)=names\.(\w+),?$", text, re.MULTILINE)
+    assert all(name == key for name, key in replaced)
+    assert {name for name, _ in replaced} == PER_ENVIRONMENT_KEYS

@@ -10,21 +10,21 @@ import json
 import re
 import string
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from mlops_scaffold import naming
 from mlops_scaffold.deployment_environments import (
     ALL_ENVIRONMENTS,
     ENVIRONMENT_SETS,
-    PER_ENVIRONMENT,
     REGISTRY_SUFFIX,
     environment_rows,
 )
 from mlops_scaffold.lifecycle.migrations import migrations_yaml
-from mlops_scaffold.options import QUESTIONS, Derived, Question
+from mlops_scaffold.options import PER_ENVIRONMENT, QUESTIONS, Derived, Question
 from mlops_scaffold.traits.paths import computed_flags, exclude_entries
 from mlops_scaffold.traits.values import target_rows
-from mlops_scaffold.variables import VARIABLES, Variable
+from mlops_scaffold.variables import PER_ENVIRONMENT_KEYS, VARIABLES, Variable, per_environment
 
 MIN_COPIER_VERSION = "9.15.0"  # _envops.undefined as a name needs it; the lowest CI tests
 
@@ -152,14 +152,15 @@ def _computed(key: str, default: str, type_: str = "str") -> str:
     return f"{key}:\n  type: {type_}\n  default: {_quote(default)}\n  when: false\n"
 
 
-def _jinja_concat(pattern: str) -> str:
-    """'{sample_name}_ds' -> (sample_name ~ "_ds"): a Jinja expression for a format pattern."""
+def _jinja_concat(pattern: str, fields: Mapping[str, str] | None = None) -> str:
+    """'{sample_name}_ds' -> (sample_name ~ "_ds"): a Jinja expression for a format pattern;
+    `fields` maps a field to the expression that stands for it (else its own name)."""
     parts = []
     for literal, field, _, _ in string.Formatter().parse(pattern):
         if literal:
             parts.append(json.dumps(literal))
         if field:
-            parts.append(field)
+            parts.append((fields or {}).get(field, field))
     return "(" + (" ~ ".join(parts) or '""') + ")"
 
 
@@ -174,6 +175,23 @@ def _variable_line(variable: Variable) -> str:
     if condition == "true":
         return line + "\n"
     return f"{{% if {condition} %}}{line}\n{{% endif %}}"
+
+
+def _environment_variables() -> str:
+    """Each chosen environment's values of the variables that differ by environment
+    (variables.environment_variables in Jinja): {environment: {variable: value}}."""
+    lines = ["{% for environment in environment_rows %}{{ environment.name }}:"]
+    for variable in VARIABLES:
+        if not per_environment(variable):
+            continue
+        named = {key: f"environment_names[environment.name][{json.dumps(key)}]" for key in PER_ENVIRONMENT_KEYS}
+        value = _jinja_concat(variable.value, named)
+        line = f"  {variable.name}: {{{{ {value} | tojson }}}}"
+        condition = variable.when.jinja()
+        lines.append(line if condition == "true" else f"{{% if {condition} %}}{line}{{% endif %}}")
+    lines.append("{% else %}{}{% endfor %}")
+    body = "\n".join("    " + line for line in lines)
+    return f"environment_variables:\n  type: yaml\n  when: false\n  default: |-\n{body}\n"
 
 
 def _pipeline_variables() -> str:
@@ -202,6 +220,20 @@ def _environment_rows() -> str:
     return f"environment_rows:\n  type: yaml\n  when: false\n  default: {_quote(jinja)}\n"
 
 
+def _environment_names() -> str:
+    """Each environment's resource names (deployment_environments.environment_names in Jinja): the
+    per-environment answers with `-<environment>`, the derived names from `<base_name><environment>`."""
+    rows = []
+    for environment in ALL_ENVIRONMENTS:
+        entries = [f"{json.dumps(key)}: ({key} ~ {json.dumps('-' + environment.name)})" for key in PER_ENVIRONMENT]
+        base = f"base_name ~ {json.dumps(environment.name)}"
+        entries.append(f'"base_name": ({base})')
+        entries += [f"{json.dumps(name.key)}: {name.expression(base)}" for name in naming.PER_ENVIRONMENT_DERIVED]
+        rows.append(f"{json.dumps(environment.name)}: {{{', '.join(entries)}}}")
+    jinja = "{{ {" + ", ".join(rows) + "} | tojson }}"
+    return f"environment_names:\n  type: yaml\n  when: false\n  default: {_quote(jinja)}\n"
+
+
 def render_copier_yml() -> str:
     parts = [HEADER.format(min_version=MIN_COPIER_VERSION), _exclude(), "\n", PROMPT_RULE]
     parts.extend(_question_block(question) + "\n" for question in QUESTIONS)
@@ -210,6 +242,8 @@ def render_copier_yml() -> str:
     parts.append(_pipeline_variables())
     parts.append("\n" + _target_rows())
     parts.append("\n" + _environment_rows())
+    parts.append("\n" + _environment_names())
+    parts.append("\n" + _environment_variables())
     parts.append("\n" + _computed("registry_resource_group", "{{ resource_group }}-" + REGISTRY_SUFFIX))
     parts.extend(
         "\n" + _computed(name, "{{ " + flag.jinja() + " }}", "bool") for name, flag in computed_flags().items()

@@ -5,20 +5,23 @@ others separate workspaces: the model is trained, evaluated and registered in de
 into an Azure ML registry, and test and prod deploy that promoted version; each environment's
 deployment depends on the previous one's success, and prod waits for an approval.
 
-Each environment's workspace and resource group are the answers `workspace_name` and
-`resource_group` with the environment's name appended; `per_environment_names` derives them and
-`name_problems` holds them to the same Azure rules as the answers themselves. The registry has a
-resource group of its own (`<resource_group>-registry`): removing an environment deletes that
-environment's resource group, and the registry holds what test and prod deploy.
+Each environment has its own resource names: the answers whose question is `per_environment`
+(resource group, workspace, the targets' names that are unique in a region or worldwide) with
+`-<environment>` appended, and the names derived from `base_name`, derived from
+`<base_name><environment>` instead. `per_environment_names` derives the former and `name_problems`
+holds them to the same Azure rules as the answers themselves; the derived names fit their rules for
+every base name (a test says so). The registry has a resource group of its own
+(`<resource_group>-registry`): removing an environment deletes that environment's resource group,
+and the registry holds what test and prod deploy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlops_scaffold.rules import RESOURCE_GROUP, WORKSPACE_NAME, Rule
+from mlops_scaffold.rules import DerivedName, Rule
 
 SINGLE = "single"
 
@@ -44,9 +47,6 @@ ENVIRONMENT_SETS: dict[str, tuple[Environment, ...]] = {
     "dev_test_prod": (DEV, TEST, PROD),
 }
 
-# The answers a per-environment name is made of, and the Azure rule the name must follow.
-PER_ENVIRONMENT: dict[str, Rule] = {"resource_group": RESOURCE_GROUP, "workspace_name": WORKSPACE_NAME}
-
 
 # The registry's resource group: the answer with this appended, for the values that promote.
 REGISTRY_SUFFIX = "registry"
@@ -66,12 +66,31 @@ def per_environment_name(base: str, environment: Environment) -> str:
     return f"{base}-{environment.name}"
 
 
-def per_environment_names(answers: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """{environment: {answer: its name there}}; empty for `single`."""
+def environment_base(base_name: str, environment: Environment) -> str:
+    """The base the environment's derived names are made from (letters and digits, like base_name)."""
+    return f"{base_name}{environment.name}"
+
+
+def per_environment_names(answers: Mapping[str, Any], keys: Iterable[str]) -> dict[str, dict[str, str]]:
+    """{environment: {answer: its name there}} for the `keys` these answers hold; empty for `single`."""
+    present = [key for key in keys if key in answers]
     return {
-        environment.name: {key: per_environment_name(str(answers[key]), environment) for key in PER_ENVIRONMENT}
+        environment.name: {key: per_environment_name(str(answers[key]), environment) for key in present}
         for environment in environments_of(answers.get("environments", SINGLE))
     }
+
+
+def environment_names(
+    answers: Mapping[str, Any], keys: Iterable[str], derived: Iterable[DerivedName]
+) -> dict[str, dict[str, str]]:
+    """{environment: {name key: the name there}}: the per-environment answers and every derived
+    name, as the environment's IaC, variables and docs use them; empty for `single`."""
+    names = per_environment_names(answers, keys)
+    for environment in environments_of(answers.get("environments", SINGLE)):
+        base = environment_base(str(answers["base_name"]), environment)
+        names[environment.name]["base_name"] = base
+        names[environment.name].update({name.key: name.value(base) for name in derived})
+    return names
 
 
 def registry_resource_group(answers: Mapping[str, Any]) -> str | None:
@@ -81,11 +100,14 @@ def registry_resource_group(answers: Mapping[str, Any]) -> str | None:
     return f"{answers['resource_group']}-{REGISTRY_SUFFIX}"
 
 
-def name_problems(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(answer, problem) for each name derived from an answer here that breaks its Azure rule."""
-    names = per_environment_names(answers)
+def name_problems(answers: Mapping[str, Any], rules: Mapping[str, Rule]) -> list[tuple[str, str]]:
+    """(answer, problem) for each name made from an answer here that breaks its Azure rule;
+    `rules` are the per-environment answers' rules, in question order (as copier asks them)."""
+    names = per_environment_names(answers, rules)
     problems = []
-    for key, rule in PER_ENVIRONMENT.items():  # in question order, as copier asks them
+    for key, rule in rules.items():
+        if key not in answers:
+            continue  # a question that does not apply (a target not chosen)
         for environment, named in names.items():
             problem = rule.check(named[key])
             if problem:

@@ -6,6 +6,7 @@ build on them; nothing here imports those tables, so a target module can import 
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,10 @@ class Question:
     # (`when: false`), `mlops-scaffold options` does not list it, `new -d` refuses it, and the
     # matrix does not vary it. Tests render its other values with copier's data.
     offered: bool = True
+    # An Azure resource name each environment needs its own of (ADR 28): unique in a region, the
+    # subscription or worldwide. Each environment's is the answer with `-<environment>` appended,
+    # held to the same rule (deployment_environments.name_problems, copier's validator).
+    per_environment: bool = False
 
     def default_for(self, answers: Mapping[str, Any]) -> Any:
         if isinstance(self.default, Derived):
@@ -117,6 +122,10 @@ class Variable:
 
     def render(self, context: Mapping[str, Any]) -> str:
         return self.value.format(**context)
+
+    def fields(self) -> frozenset[str]:
+        """The answers and derived names its value is made of."""
+        return frozenset(field for _, field, _, _ in string.Formatter().parse(self.value) if field)
 
 
 # --- access (access.py) -----------------------------------------------------------------------

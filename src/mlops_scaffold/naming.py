@@ -100,6 +100,7 @@ _OPTIONS: tuple[DerivedName, ...] = (
         False,
         Rule("^[a-zA-Z0-9][-a-zA-Z0-9_]{2,32}$", "be 3–33 alphanumerics/-_, letter or digit first"),
         "Azure ML registry between the environments' workspaces",
+        shared=True,
     ),
     DerivedName(
         "registry_state_storage_name",
@@ -107,6 +108,7 @@ _OPTIONS: tuple[DerivedName, ...] = (
         True,
         Rule("^[a-z0-9]{3,24}$", "be 3–24 lowercase letters/digits"),
         "Terraform state storage of the Azure ML registry",
+        shared=True,
     ),
 )
 
@@ -118,6 +120,10 @@ DERIVED_NAMES: tuple[DerivedName, ...] = (
     *sorted(targets.collect("DERIVED_NAMES"), key=lambda name: name.meaning),
     *_OPTIONS,
 )
+
+
+# The names each environment has its own of (ADR 28).
+PER_ENVIRONMENT_DERIVED: tuple[DerivedName, ...] = tuple(name for name in DERIVED_NAMES if not name.shared)
 
 
 def derived_names(base_name: str) -> dict[str, str]:
@@ -137,6 +143,7 @@ __all__ = [
     "ENDPOINT_NAME",
     "LOCATION_DISPLAY_NAME",
     "LOCATION_UNKNOWN",
+    "PER_ENVIRONMENT_DERIVED",
     "PROJECT_NAME",
     "RESOURCE_GROUP",
     "SAMPLE_NAME",

@@ -65,10 +65,20 @@ QUESTIONS: tuple[Question, ...] = (
         offered=False,  # ADR 28: offered once its IaC, pipelines and docs land
     ),
     Question(
-        "resource_group", "Resource group that holds the resources", "str", "mlops-RG", rule=naming.RESOURCE_GROUP
+        "resource_group",
+        "Resource group that holds the resources",
+        "str",
+        "mlops-RG",
+        rule=naming.RESOURCE_GROUP,
+        per_environment=True,
     ),
     Question(
-        "workspace_name", "Azure Machine Learning workspace name", "str", "mlops-AML-WS", rule=naming.WORKSPACE_NAME
+        "workspace_name",
+        "Azure Machine Learning workspace name",
+        "str",
+        "mlops-AML-WS",
+        rule=naming.WORKSPACE_NAME,
+        per_environment=True,
     ),
     Question(
         "ci_platform",
@@ -175,6 +185,10 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 QUESTIONS_BY_NAME: dict[str, Question] = {question.name: question for question in QUESTIONS}
+# The answers each environment appends its name to, with their rules, in question order (ADR 28).
+PER_ENVIRONMENT: dict[str, naming.Rule] = {
+    question.name: question.rule for question in QUESTIONS if question.per_environment and question.rule
+}
 # The questions users are asked and shown (a question is hidden while its behaviour is built, ADR 28).
 OFFERED_QUESTIONS: tuple[Question, ...] = tuple(question for question in QUESTIONS if question.offered)
 AXES: tuple[Question, ...] = tuple(question for question in QUESTIONS if question.axis)
@@ -211,7 +225,7 @@ def resolve_answers(overrides: Mapping[str, Any] | None = None) -> dict[str, Any
         if problem:
             raise AnswerError(answer_message(question.name, value, problem))
         answers[question.name] = value
-    problems = name_problems(answers)  # names derived from several answers: the first, as copier asks
+    problems = name_problems(answers, PER_ENVIRONMENT)  # names derived from several answers: the first, as copier asks
     if problems:
         name, problem = problems[0]
         raise AnswerError(answer_message(name, answers[name], problem))

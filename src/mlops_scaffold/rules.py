@@ -13,6 +13,7 @@ bidirectional-override character (CONTROL_CHARACTERS), with the same message in 
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from dataclasses import dataclass
@@ -103,6 +104,9 @@ class DerivedName:
     lowercase: bool
     rule: Rule
     meaning: str
+    # One resource for every environment (the Azure ML registry and its state), so derived from
+    # base_name alone; the others are derived from `<base_name><environment>` in each (ADR 28).
+    shared: bool = False
 
     def value(self, base_name: str) -> str:
         base = base_name.lower() if self.lowercase else base_name
@@ -111,6 +115,11 @@ class DerivedName:
     def jinja(self) -> str:
         base = "base_name | lower" if self.lowercase else "base_name"
         return "{{ " + base + " }}" + self.suffix
+
+    def expression(self, base: str) -> str:
+        """The name as a Jinja expression of `base`, itself an expression."""
+        lowered = f"(({base}) | lower)" if self.lowercase else f"({base})"
+        return f"({lowered} ~ {json.dumps(self.suffix)})"
 
 
 @dataclass(frozen=True)

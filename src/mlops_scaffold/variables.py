@@ -10,12 +10,21 @@ from typing import Any
 
 from mlops_scaffold import targets
 from mlops_scaffold.conditions import AnyOf, Contains, Equals
-from mlops_scaffold.deployment_environments import ENVIRONMENT_SETS
+from mlops_scaffold.deployment_environments import ENVIRONMENT_SETS, environment_names
 from mlops_scaffold.model import GROUP, TEMPLATE, Variable
-from mlops_scaffold.naming import derived_names
-from mlops_scaffold.options import DEPLOYMENT_TARGETS
+from mlops_scaffold.naming import PER_ENVIRONMENT_DERIVED, derived_names
+from mlops_scaffold.options import DEPLOYMENT_TARGETS, PER_ENVIRONMENT
 
-__all__ = ["GROUP", "TEMPLATE", "VARIABLES", "Variable", "pipeline_variables"]
+__all__ = [
+    "GROUP",
+    "PER_ENVIRONMENT_KEYS",
+    "TEMPLATE",
+    "VARIABLES",
+    "Variable",
+    "environment_variables",
+    "per_environment",
+    "pipeline_variables",
+]
 
 ADO = Equals("ci_platform", "azure_devops")
 GITHUB = Equals("ci_platform", "github_actions")
@@ -196,6 +205,29 @@ VARIABLES: tuple[Variable, ...] = (
         "AML_CLUSTER_PRIORITY_SCORING", "low_priority", "Priority of the scoring cluster", scope=TEMPLATE, when=BATCH
     ),
 )
+
+
+# What each environment has its own of (ADR 28): a variable made of one of these differs by environment.
+PER_ENVIRONMENT_KEYS = frozenset({*PER_ENVIRONMENT, "base_name", *(name.key for name in PER_ENVIRONMENT_DERIVED)})
+
+
+def per_environment(variable: Variable) -> bool:
+    return bool(variable.fields() & PER_ENVIRONMENT_KEYS)
+
+
+def environment_variables(answers: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """{environment: {variable: its value there}} for the variables that differ by environment
+    (copier.yml's computed `environment_variables`); empty for `single`."""
+    names = environment_names(answers, PER_ENVIRONMENT, PER_ENVIRONMENT_DERIVED)
+    context = {**answers, **derived_names(str(answers["base_name"]))}
+    return {
+        environment: {
+            variable.name: variable.render({**context, **named})
+            for variable in VARIABLES
+            if variable.when.holds(answers) and per_environment(variable)
+        }
+        for environment, named in names.items()
+    }
 
 
 def pipeline_variables(answers: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ QUESTIONS = (
         "mlops-aks",
         when=CHOSEN,
         rule=ENDPOINT_NAME,
+        per_environment=True,  # an endpoint name: unique in the region
     ),
 )
 

@@ -40,6 +40,7 @@ QUESTIONS = (
         Derived("{{ base_name | lower }}-endpoint", lambda a: f"{str(a['base_name']).lower()}-endpoint"),
         when=CHOSEN,
         rule=ENDPOINT_NAME,
+        per_environment=True,
     ),
 )
 

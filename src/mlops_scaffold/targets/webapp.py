@@ -58,6 +58,7 @@ QUESTIONS = (
         Derived("{{ base_name | lower }}-scoring", lambda a: f"{str(a['base_name']).lower()}-scoring"),
         when=CHOSEN,
         rule=NAME,
+        per_environment=True,  # a host name under azurewebsites.net: unique worldwide
     ),
 )
 
