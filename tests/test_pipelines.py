@@ -350,3 +350,45 @@ def test_docs_mention_only_chosen_options(render: Callable[..., Path], combinati
                         f"{combination_id(combination)}: docs/{doc}:{number} mentions {word!r} "
                         f"({option[0]}={option[1]} was not chosen): {line}"
                     )
+
+
+@pytest.mark.parametrize(
+    ("ci_platform", "iac", "pipeline", "missing"),
+    [
+        # "@$(TEMPLATE_DIR)/cloud-environment.parameters.json": az's @file, through an ADO variable
+        (
+            "azure_devops",
+            "arm",
+            "environment_setup/iac-create-environment-pipeline-arm.yml",
+            "cloud-environment.parameters.json",
+        ),
+        # "$TEMPLATE_DIR/cloud-environment.json": a workflow's env, read as a shell variable
+        ("github_actions", "arm", ".github/workflows/iac-create-environment.yml", "cloud-environment.json"),
+    ],
+)
+def test_a_path_through_a_pipeline_variable_is_checked(
+    ci_platform: str, iac: str, pipeline: str, missing: str, render_copy: Callable[..., Path]
+) -> None:
+    """Planted defect: the file a deployment reads is gone (e.g. inputs renamed per environment)."""
+    project = render_checked(render_copy, ci_platform=ci_platform, iac=iac)
+    (project / "environment_setup" / "arm-templates" / missing).unlink()
+    messages = [str(finding) for finding in pipelines.check_references(project)]
+    expected = f"environment_setup/arm-templates/{missing} does not exist"
+    assert messages and all(message.startswith(f"{pipeline}:") and message.endswith(expected) for message in messages)
+
+
+def test_a_file_a_step_writes_is_not_a_reference_but_one_read_through_env_is(
+    render_copy: Callable[..., Path],
+) -> None:
+    """`${{ env.TF_DIR }}/tfplan.txt` is written by `terraform show > tfplan.txt` before it is
+    uploaded; a file only read through the same variable must exist."""
+    project = render_checked(render_copy, ci_platform="github_actions", iac="terraform")
+    workflow = project / ".github" / "workflows" / "iac-create-environment.yml"
+    assert "path: ${{ env.TF_DIR }}/tfplan.txt" in workflow.read_text()
+    assert pipelines.check_references(project) == []
+    line = _insert_after(
+        workflow, "terraform show -no-color tfplan > tfplan.txt", "cat ${{ env.TF_DIR }}/reviewed.tfvars"
+    )
+    messages = [str(finding) for finding in pipelines.check_references(project)]
+    expected = f".github/workflows/iac-create-environment.yml:{line}: environment_setup/tf-templates/reviewed.tfvars"
+    assert messages == [f"{expected} does not exist"]

@@ -1,6 +1,10 @@
 """References: every `template:`, local action, `python -m` module, file path and Makefile
 target a pipeline names exists in the project. A renamed script or target would otherwise fail
-only when the pipeline reaches that step, on Azure DevOps or GitHub rather than here.
+only when the pipeline reaches that step, on Azure DevOps or GitHub rather than here. A path
+written through one of the file's own variables that holds a folder of the project
+(`$(TEMPLATE_DIR)/cloud-environment.json`, `$TF_DIR/…`, `${{ env.TF_DIR }}/…`) is checked with the
+variable's value in place; a file a step of the pipeline writes (`> what-if.txt`, `-out=…`) is not
+a reference.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from mlops_scaffold.checks.pipelines.files import (
 
 PYTHON_MODULE = re.compile(r"\bpython3?\s+-m\s+([A-Za-z_][\w.]*)")
 MAKE_CALL = re.compile(r"(?<![\w\-./])make((?:\s+[^\s;&|#)]+)+)")
-PATH_TOKEN = re.compile(r"""(?:^|(?<=[\s"'=,\[(]))(\.?/?[\w.\-]+(?:/[\w.\-]+)+)""")
+# A path: after a space, quote, `=`, `,`, `[`, `(` or `@` (az's "@file" argument).
+PATH_TOKEN = re.compile(r"""(?:^|(?<=[\s"'=,\[(@]))(\.?/?[\w.\-]+(?:/[\w.\-]+)+)""")
 
 
 def makefile_targets(project: Path) -> set[str] | None:
@@ -52,6 +57,38 @@ def _ado_template_refs(path: Path, data: Any) -> Iterator[str]:
         value = mapping.get("template")
         if isinstance(value, str) and "${{" not in value:
             yield value
+
+
+def _path_variables(data: Any, source_roots: set[str]) -> dict[str, str]:
+    """The pipeline-level variables (ADO `variables:` name/value, GitHub `env:`) whose value is a
+    literal path under one of the project's folders."""
+    found: dict[str, str] = {}
+    if not isinstance(data, dict):
+        return found
+    variables = data.get("variables")
+    entries = variables if isinstance(variables, list) else []
+    pairs = [(entry.get("name"), entry.get("value")) for entry in entries if isinstance(entry, dict)]
+    if isinstance(variables, dict):
+        pairs += list(variables.items())
+    if isinstance(data.get("env"), dict):
+        pairs += list(data["env"].items())
+    for name, value in pairs:
+        literal = isinstance(value, str) and re.fullmatch(r"[\w.\-]+(?:/[\w.\-]+)+", value)
+        if isinstance(name, str) and literal and value.split("/")[0] in source_roots:
+            found[name] = value
+    return found
+
+
+def _substituted(line: str, variables: dict[str, str]) -> str:
+    """`line` with $(NAME), ${NAME}, $NAME and ${{ env.NAME }} of `variables` replaced by their values."""
+    for name, value in variables.items():
+        for pattern in (rf"\$\({name}\)", rf"\$\{{{name}\}}", rf"\$\{{\{{\s*env\.{name}\s*\}}\}}", rf"\${name}\b"):
+            line = re.sub(pattern, lambda _match, value=value: value, line)
+    return line
+
+
+# A file a step writes, not one it reads: `> file`, `>> file`, `-out=file`, `tee file`.
+WRITTEN = re.compile(r"(?:>>?|-out=|\btee\s+)\s*[\"']?([^\s\"';|&]+)")
 
 
 def check_references(project: Path) -> list[Finding]:
@@ -81,7 +118,10 @@ def check_references(project: Path) -> list[Finding]:
 
     for path in pipeline_files(project):
         rel = _rel(project, path)
-        for number, line in _code_lines(path):
+        variables = _path_variables(_load_yaml(path), source_roots)
+        lines = [(number, _substituted(line, variables)) for number, line in _code_lines(path)]
+        written = {match.rsplit("/", 1)[-1] for _, line in lines for match in WRITTEN.findall(line)}
+        for number, line in lines:
             for module in PYTHON_MODULE.findall(line):
                 if module.split(".")[0] in source_roots and not _module_exists(project, module):
                     findings.append(Finding(rel, number, f"python -m {module}: no such module in the project"))
@@ -104,6 +144,8 @@ def check_references(project: Path) -> list[Finding]:
                 last = relative.rsplit("/", 1)[-1]
                 if first not in source_roots or not ("." in last or last in {"Dockerfile", "Makefile"}):
                     continue
+                if last in written:
+                    continue  # an output of an earlier step
                 if not (project / relative).exists():
                     findings.append(Finding(rel, number, f"{token} does not exist"))
     return findings
