@@ -144,7 +144,7 @@ def _iac_text(project: Path) -> str:
     return "\n".join(
         text_of(path)
         for path in Project.of(project).glob("environment_setup/**/*")
-        if path.suffix in {".json", ".tf", ".tfvars"}
+        if path.suffix in {".json", ".tf", ".tfvars", ".tfbackend"}
     )
 
 

@@ -19,6 +19,8 @@ ARM_REGISTRY_TEMPLATE = f"{ARM_DIR}/registry.json"
 ARM_REGISTRY_PARAMETERS = f"{ARM_DIR}/registry.parameters.json"
 # Each ARM template a project may have, with its parameters file; the first is always there.
 ARM_UNITS = ((ARM_TEMPLATE, ARM_PARAMETERS), (ARM_REGISTRY_TEMPLATE, ARM_REGISTRY_PARAMETERS))
+# With environments (ADR 28) the environments' template has one parameters file per environment.
+ARM_ENVIRONMENT_PARAMETERS = re.compile(r"cloud-environment\.([a-z]+)\.parameters\.json")
 TF_DIR = "environment_setup/tf-templates"
 # The registry's own root module (its own state), applied once beside the environments' (ADR 28).
 TF_REGISTRY_DIR = f"{TF_DIR}/registry"
@@ -27,6 +29,27 @@ CHECKOV_CONFIG = ".checkov.yaml"
 VARIABLE_GROUP_DOC = "docs/variable_group.md"
 INFRASTRUCTURE_DOC = "docs/infrastructure.md"
 TF_STATE_CONTAINER = "tfstate-cont"
+
+
+def environment_parameters(project: Path) -> dict[str, str]:
+    """{environment: its parameters file} of the environments' template; empty for `single`."""
+    folder = project / ARM_DIR
+    found = {}
+    for path in sorted(folder.glob("cloud-environment.*.parameters.json")) if folder.is_dir() else []:
+        match = ARM_ENVIRONMENT_PARAMETERS.fullmatch(path.name)
+        if match:
+            found[match.group(1)] = f"{ARM_DIR}/{path.name}"
+    return found
+
+
+def arm_units(project: Path) -> list[tuple[str, str]]:
+    """(template, parameters file) pairs to check: the environments' template with its one
+    parameters file or each environment's, then the registry's if the project has it."""
+    per_environment = environment_parameters(project)
+    units = [(ARM_TEMPLATE, parameters) for parameters in per_environment.values()] or [(ARM_TEMPLATE, ARM_PARAMETERS)]
+    if (project / ARM_REGISTRY_TEMPLATE).is_file() or (project / ARM_REGISTRY_PARAMETERS).is_file():
+        units.append((ARM_REGISTRY_TEMPLATE, ARM_REGISTRY_PARAMETERS))
+    return units
 
 
 def arm_templates(project: Path) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold.checks.base import Finding, reads
-from mlops_scaffold.checks.iac._common import ARM_DIR, ARM_TEMPLATE, ARM_UNITS, PER_RUN_FUNCTIONS, _line_of
+from mlops_scaffold.checks.iac._common import ARM_DIR, ARM_TEMPLATE, PER_RUN_FUNCTIONS, _line_of, arm_units
 from mlops_scaffold.checks.iac.arm_expressions import (
     Call,
     ExpressionError,
@@ -44,9 +44,8 @@ def arm_structure(project: Path) -> list[Finding]:
     if not (project / ARM_DIR).is_dir():
         return []
     findings: list[Finding] = []
-    for template, parameters in ARM_UNITS:
-        if template == ARM_TEMPLATE or (project / template).is_file() or (project / parameters).is_file():
-            findings.extend(_unit_structure(project, template, parameters))
+    for template, parameters in arm_units(project):
+        findings.extend(_unit_structure(project, template, parameters))
     return list(dict.fromkeys(findings))
 
 

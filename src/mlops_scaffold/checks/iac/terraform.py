@@ -54,15 +54,28 @@ def terraform_folders(project: Path) -> list[str]:
     return [folder for folder in TF_FOLDERS if opened.glob(f"{folder}/*.tf")]
 
 
-def load_terraform(project: Path, findings: list[Finding], folder: str = TF_DIR) -> TerraformModule | None:
-    """A Terraform folder of the project (the environments' by default), parsed once per content
-    (several checks read it, and the matrix renders the same folder in many combinations)."""
+def tfvars_files(project: Path, folder: str = TF_DIR) -> list[str]:
+    """The folder's values files: terraform.tfvars, or one `<environment>.tfvars` per environment
+    (ADR 28), each applied on its own (`terraform apply -var-file=…`)."""
+    opened = Project.of(project)
+    if opened.is_file(f"{folder}/terraform.tfvars"):
+        return ["terraform.tfvars"]
+    return [path.name for path in opened.glob(f"{folder}/*.tfvars")] or ["terraform.tfvars"]
+
+
+def load_terraform(
+    project: Path, findings: list[Finding], folder: str = TF_DIR, tfvars_name: str | None = None
+) -> TerraformModule | None:
+    """A Terraform folder of the project (the environments' by default) with one of its values
+    files (the first of `tfvars_files`), parsed once per content (several checks read it, and the
+    matrix renders the same folder in many combinations)."""
     opened = Project.of(project)  # the files run_checks already read, when it opened the project
     if not opened.is_dir(folder):
         return None
-    tfvars = f"{folder}/terraform.tfvars"
+    tfvars = f"{folder}/{tfvars_name or tfvars_files(project, folder)[0]}"
     key = (
         folder,
+        tfvars,
         tuple((path.name, opened.data(f"{folder}/{path.name}")) for path in opened.glob(f"{folder}/*.tf")),
         opened.data(tfvars) if opened.is_file(tfvars) else None,
     )
@@ -77,7 +90,7 @@ def load_terraform(project: Path, findings: list[Finding], folder: str = TF_DIR)
 
 
 def _parse_terraform(
-    folder: str, files: tuple[tuple[str, bytes], ...], tfvars: bytes | None, findings: list[Finding]
+    folder: str, tfvars_path: str, files: tuple[tuple[str, bytes], ...], tfvars: bytes | None, findings: list[Finding]
 ) -> TerraformModule:
     module = TerraformModule(blocks={}, texts={}, tfvars={})
     for name, content in files:
@@ -99,7 +112,7 @@ def _parse_terraform(
         except UnicodeDecodeError as decode_error:
             parsed_vars, error = None, str(decode_error)
         if parsed_vars is None:
-            findings.append(Finding(f"{folder}/terraform.tfvars", None, f"does not parse: {error}".splitlines()[0]))
+            findings.append(Finding(tfvars_path, None, f"does not parse: {error}".splitlines()[0]))
         else:
             module.tfvars = {key: _unquote(value) for key, value in parsed_vars.items() if not key.startswith("__")}
     return module
@@ -127,6 +140,10 @@ def _folder_structure(project: Path, folder: str) -> list[Finding]:
     module = load_terraform(project, findings, folder)
     if module is None:
         return findings
+    for name in tfvars_files(project, folder)[1:]:  # each environment's values, after the first
+        other = load_terraform(project, findings, folder, name)
+        if other is not None:
+            findings.extend(_values_problems(other, f"{folder}/{name}"))
     variables = module.named("variable")
     used: dict[str, tuple[str, int | None]] = {}
     for relative, text in module.texts.items():
@@ -152,12 +169,21 @@ def _folder_structure(project: Path, folder: str) -> list[Finding]:
     for name, (relative, line) in sorted(used.items()):
         if name not in variables:
             findings.append(Finding(relative, line, f"var.{name} is used but not declared"))
-    tfvars_path = f"{folder}/terraform.tfvars"
-    for name, (relative, body) in sorted(variables.items()):
+    for name, (relative, _body) in sorted(variables.items()):
         if name not in used:
             findings.append(
                 Finding(relative, _line_of(module.texts[relative], f'"{name}"'), f"variable {name} is never used")
             )
+    findings.extend(_values_problems(module, f"{folder}/{tfvars_files(project, folder)[0]}"))
+    return findings
+
+
+def _values_problems(module: TerraformModule, tfvars_path: str) -> list[Finding]:
+    """A values file sets every variable without a default (but those the pipeline passes), and
+    only declared ones."""
+    findings = []
+    variables = module.named("variable")
+    for name, (_, body) in sorted(variables.items()):
         if "default" not in body and name not in module.tfvars and not passed_by_pipeline(body):
             findings.append(Finding(tfvars_path, None, f"variable {name} has no default and no value"))
     for name in sorted(set(module.tfvars) - set(variables)):

@@ -11,15 +11,13 @@ from typing import Any
 
 from mlops_scaffold import targets
 from mlops_scaffold.checks.base import Finding
+from mlops_scaffold.checks.iac._common import arm_units
 from mlops_scaffold.checks.iac_schema.arm_schema import Problem, SchemaStore, is_expression
 from mlops_scaffold.checks.iac_schema.jsonlines import value_lines
 
 ARM_DIR = "environment_setup/arm-templates"
 TEMPLATE = f"{ARM_DIR}/cloud-environment.json"
 PARAMETERS = f"{ARM_DIR}/cloud-environment.parameters.json"
-# Each template with its parameters file: the environments', then the registry's when the project
-# has one (ADR 28).
-UNITS = ((TEMPLATE, PARAMETERS), (f"{ARM_DIR}/registry.json", f"{ARM_DIR}/registry.parameters.json"))
 API_WINDOW_YEARS = 2  # docs/decisions: an API version older than the newest stable minus this rots
 # Keys of a template resource that belong to the deployment, not to the resource type's schema.
 ENVELOPE = {"dependsOn", "condition", "copy", "comments", "metadata", "scope", "resources"}
@@ -69,12 +67,16 @@ def _line(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int | Non
 
 def check_template(project: Path, store: SchemaStore) -> list[Finding]:
     findings: list[Finding] = []
-    for template, parameters in UNITS:
-        findings.extend(_check_unit(project, store, template, parameters))
+    schema_checked: set[str] = set()  # a template with several parameters files is read once
+    for template, parameters in arm_units(project):  # the environments' (ADR 28), the registry's
+        findings.extend(_check_unit(project, store, template, parameters, template not in schema_checked))
+        schema_checked.add(template)
     return findings
 
 
-def _check_unit(project: Path, store: SchemaStore, template_path: str, parameters_path: str) -> list[Finding]:
+def _check_unit(
+    project: Path, store: SchemaStore, template_path: str, parameters_path: str, resources: bool = True
+) -> list[Finding]:
     path = project / template_path
     if not path.is_file():
         return []
@@ -85,7 +87,7 @@ def _check_unit(project: Path, store: SchemaStore, template_path: str, parameter
         return []  # iac.arm_structure reports it
     lines = value_lines(text)
     findings: list[Finding] = []
-    for index, resource in enumerate(template.get("resources", [])):
+    for index, resource in enumerate(template.get("resources", []) if resources else []):
         findings.extend(_check_resource(resource, None, ("resources", index), lines, store, template_path))
     findings.extend(_check_parameters(project, template, template_path, parameters_path))
     return findings

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold.checks.base import Finding
-from mlops_scaffold.checks.iac.terraform import load_terraform, passed_by_pipeline, terraform_folders
+from mlops_scaffold.checks.iac.terraform import load_terraform, passed_by_pipeline, terraform_folders, tfvars_files
 from mlops_scaffold.checks.iac_schema.arm import NOT_IN_SCHEMAS, api_version_problem, describe
 from mlops_scaffold.checks.iac_schema.arm_schema import UNKNOWN, SchemaStore
 
@@ -77,7 +77,7 @@ def check_terraform(project: Path, schema: dict[str, Any] | None, store: SchemaS
     findings: list[Finding] = []
     for folder in terraform_folders(project):  # the environments' root module, and the registry's
         findings.extend(_check_folder(project, folder, schema, store))
-    return findings
+    return list(dict.fromkeys(findings))
 
 
 def _check_folder(
@@ -87,6 +87,8 @@ def _check_folder(
     module = load_terraform(project, [], folder)  # parse errors are iac.terraform_structure's findings
     if module is None:
         return []
+    # A variable must have a value in every environment's values file (ADR 28), or a default.
+    others = [load_terraform(project, [], folder, name) for name in tfvars_files(project, folder)[1:]]
     variables = module.named("variable")
     assigned = set(module.tfvars)
     for kind, section in (("resource", "resources"), ("data", "data")):
@@ -111,12 +113,8 @@ def _check_folder(
                 match = _PURE_VAR.match(value) if isinstance(value, str) else None
                 variable = match.group(1) if match else None
                 declared = variables.get(variable or "")
-                if (
-                    declared
-                    and variable not in assigned
-                    and "default" not in declared[1]
-                    and not passed_by_pipeline(declared[1])
-                ):
+                unset = variable not in assigned or any(other and variable not in other.tfvars for other in others)
+                if declared and unset and "default" not in declared[1] and not passed_by_pipeline(declared[1]):
                     message = f'argument "{argument}" comes from var.{variable}, which has no value or default'
                     finding((argument,), f"{label}: {message}")
     return findings
