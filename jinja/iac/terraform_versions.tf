@@ -1,4 +1,3 @@
-# The same Terraform and provider versions as the environments' module (../versions.tf).
 terraform {
   required_version = ">= 1.9.0, < 2.0.0"
 
@@ -13,9 +12,3 @@ terraform {
     }
   }
 }
-
-provider "azurerm" {
-  features {}
-}
-
-provider "azapi" {}
