@@ -206,3 +206,22 @@ def test_the_registry_state_is_apart_from_every_environment(render: Callable[...
     assert 'key                  = "registry.tfstate"' in backend
     main_backend = (project / "environment_setup/tf-templates/backend.tf").read_text()
     assert "registry.tfstate" not in main_backend
+
+
+@pytest.mark.parametrize("iac_flavour", sorted(FLAVOURS))
+def test_every_check_that_reads_the_registry_iac_is_keyed_by_it(
+    iac_flavour: str, render_copy: Callable[..., Path]
+) -> None:
+    """A cached result (the render tier's) must not outlive a change to the registry's files."""
+    from mlops_scaffold.checks import ALL_CHECKS, cache_file
+
+    project = render_copy(environments="dev_prod", **FLAVOURS[iac_flavour])
+    changed = project / (ARM_REGISTRY if iac_flavour == "arm" else f"{TF_REGISTRY}/main.tf")
+    structure = iac.arm_structure if iac_flavour == "arm" else iac.terraform_structure
+    readers = (structure, iac.secure_defaults, iac.names_consistent, iac_schemas, missing_grants)
+    assert all(check in ALL_CHECKS for check in readers)
+    before = {check.__name__: cache_file(check, project, project.parent) for check in readers}
+    changed.write_text(changed.read_text() + "\n")
+    after = {check.__name__: cache_file(check, project, project.parent) for check in readers}
+    assert None not in before.values()
+    assert [name for name in before if before[name] == after[name]] == []

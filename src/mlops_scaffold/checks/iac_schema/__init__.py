@@ -20,7 +20,7 @@ from mlops_scaffold.checks.iac_schema import arm, azurerm_schema, terraform
 from mlops_scaffold.checks.iac_schema.arm_schema import SchemaStore
 from mlops_scaffold.checks.iac_schema.locate import AZURERM_PACKAGE_VERSION, arm_schema_dir, azurerm_assembly
 
-READS = ("environment_setup/arm-templates/*", "environment_setup/tf-templates/*")
+READS = ("environment_setup/arm-templates/*", "environment_setup/tf-templates/**/*")  # the registry's module too
 
 
 @cache
