@@ -48,7 +48,7 @@ def test_the_promotion_identity_alone_writes_and_each_later_environment_reads(
     granted = arm_grants(project) if iac_flavour == "arm" else terraform_grants(project)
     on_registry = sorted(assignment for assignment in granted.assignments if assignment[1] == "aml_registry")
     later = [environment.name for environment in environments_of(answer) if not environment.trains]
-    expected = [("ci_identity", "aml_registry", "AzureML Registry User")]
+    expected = [("promotion_identity", "aml_registry", "AzureML Registry User")]
     expected += [(f"{name}_{who}", "aml_registry", "Reader") for name in later for who in ("deployer", "workspace")]
     assert on_registry == sorted(expected)
     assert missing_grants(project) == []
@@ -106,8 +106,8 @@ ARM_DEFECTS = {
     ),
     "a parameter nobody passes": (
         ARM_REGISTRY,
-        '"passedBy": "the IaC pipeline, from the object id of the prod CI identity"',
-        '"note": "the IaC pipeline, from the object id of the prod CI identity"',
+        '"passedBy": "the command line when deployed: the object id of the prod CI identity"',
+        '"note": "the command line when deployed: the object id of the prod CI identity"',
         iac.arm_structure,
         "required parameter prodDeployerPrincipalId is missing",
     ),
@@ -154,7 +154,7 @@ TF_DEFECTS = {
     ),
     "a variable nobody passes": (
         f"{TF_REGISTRY}/variables.tf",
-        'description = "Object id of the prod CI identity. Passed by the IaC pipeline"',
+        'description = "Object id of the prod CI identity. Passed on the command line (-var)"',
         'description = "Object id of the prod CI identity"',
         iac.terraform_structure,
         "variable prod_deployer_principal_id has no default and no value",

@@ -86,7 +86,15 @@ PRINCIPALS: dict[str, Entity] = {
             "scoring_cluster_name",
         ),
         *targets.collect("PRINCIPALS"),  # each deployment target's, from its module
-        # Identities of the environments after dev, given to the registry's IaC by object id.
+        # Identities given to the registry's IaC by object id: the promotion identity (dev's CI
+        # identity), and each environment after dev's workspace and CI identity.
+        Entity(
+            "promotion_identity",
+            "promotion identity (dev's CI identity)",
+            arm_name="promotionPrincipalId",
+            tf_name="promotion_principal_id",
+            identity=GIVEN,
+        ),
         *(
             Entity(
                 f"{environment.name}_{who}",
@@ -178,8 +186,8 @@ NEEDS: tuple[Need, ...] = (
         "upload the scoring input (`az storage blob upload --auth-mode login`)",
         _BATCH,
     ),
-    # Whoever applies the registry's IaC is the promotion identity (ml_service/promote.py runs as it).
-    Need("ci_identity", "aml_registry", "AzureML Registry User", "share the model dev registered", _PROMOTING),
+    # ml_service/promote.py runs as the promotion identity.
+    Need("promotion_identity", "aml_registry", "AzureML Registry User", "share the model dev registered", _PROMOTING),
     *(
         Need(f"{environment.name}_{who}", "aml_registry", "Reader", why, _sets_with(environment))
         for environment in _LATER
@@ -193,7 +201,9 @@ NEEDS: tuple[Need, ...] = (
 # Roles on a resource that only one principal may hold: the registry is written by the promotion
 # identity alone, so nothing another environment runs can change what prod deploys.
 ONLY: tuple[Only, ...] = (
-    Only("aml_registry", "AzureML Registry User", "ci_identity", "only the promotion identity writes the registry"),
+    Only(
+        "aml_registry", "AzureML Registry User", "promotion_identity", "only the promotion identity writes the registry"
+    ),
 )
 
 # Built-in role definition ids (ARM names roles by id; Terraform by name).

@@ -173,7 +173,7 @@ def _check_parameters_file(
     for name, spec in sorted(declared.items()):
         if name not in supplied:
             # `passedBy`: a value only a deployment knows (another deployment's output, an
-            # identity's object id), which the pipeline passes on the command line.
+            # identity's object id), which is passed on the command line when deployed.
             if "defaultValue" not in spec and "passedBy" not in spec.get("metadata", {}):
                 findings.append(Finding(parameters_path, None, f"required parameter {name} is missing"))
             continue

@@ -184,7 +184,7 @@ def _values_problems(module: TerraformModule, tfvars_path: str) -> list[Finding]
     findings = []
     variables = module.named("variable")
     for name, (_, body) in sorted(variables.items()):
-        if "default" not in body and name not in module.tfvars and not passed_by_pipeline(body):
+        if "default" not in body and name not in module.tfvars and not passed_on_command_line(body):
             findings.append(Finding(tfvars_path, None, f"variable {name} has no default and no value"))
     for name in sorted(set(module.tfvars) - set(variables)):
         findings.append(Finding(tfvars_path, None, f"{name} is set but not declared in variables"))
@@ -192,9 +192,9 @@ def _values_problems(module: TerraformModule, tfvars_path: str) -> list[Finding]
 
 
 # A variable only a deployment knows (another deployment's output, an identity's object id): its
-# description says the pipeline passes it (`-var`), like an ARM parameter's `passedBy` metadata.
-PASSED_BY_PIPELINE = "Passed by the IaC pipeline"
+# description says it is passed on the command line (`-var`), like an ARM parameter's `passedBy`.
+PASSED_ON_COMMAND_LINE = "Passed on the command line"
 
 
-def passed_by_pipeline(body: dict[str, Any]) -> bool:
-    return PASSED_BY_PIPELINE in str(_unquote(body.get("description", "")))
+def passed_on_command_line(body: dict[str, Any]) -> bool:
+    return PASSED_ON_COMMAND_LINE in str(_unquote(body.get("description", "")))

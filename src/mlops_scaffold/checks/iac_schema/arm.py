@@ -167,7 +167,7 @@ def _check_parameters(project: Path, template: dict, template_path: str, paramet
             continue  # a Key Vault reference, or iac.arm_structure's finding
         _check_value(name, entry["value"], declared[name], finding)
     for name, spec in declared.items():
-        # `passedBy`: a value the pipeline passes on the command line (iac.arm_structure's rule too)
+        # `passedBy`: a value passed on the command line when deployed (iac.arm_structure's rule too)
         if name not in supplied and "defaultValue" not in spec and "passedBy" not in spec.get("metadata", {}):
             line = _line(lines, ("parameters",))
             findings.append(Finding(parameters_path, line, f"parameter {name}: no value and no default"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_scaffold.checks.base import Finding
-from mlops_scaffold.checks.iac.terraform import load_terraform, passed_by_pipeline, terraform_folders, tfvars_files
+from mlops_scaffold.checks.iac.terraform import load_terraform, passed_on_command_line, terraform_folders, tfvars_files
 from mlops_scaffold.checks.iac_schema.arm import NOT_IN_SCHEMAS, api_version_problem, describe
 from mlops_scaffold.checks.iac_schema.arm_schema import UNKNOWN, SchemaStore
 
@@ -114,7 +114,7 @@ def _check_folder(
                 variable = match.group(1) if match else None
                 declared = variables.get(variable or "")
                 unset = variable not in assigned or any(other and variable not in other.tfvars for other in others)
-                if declared and unset and "default" not in declared[1] and not passed_by_pipeline(declared[1]):
+                if declared and unset and "default" not in declared[1] and not passed_on_command_line(declared[1]):
                     message = f'argument "{argument}" comes from var.{variable}, which has no value or default'
                     finding((argument,), f"{label}: {message}")
     return findings
