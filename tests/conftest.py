@@ -17,8 +17,9 @@ from mlops_scaffold.render import render_project
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
-# Helper modules: the update tests' release history (fixtures), the order of modules for xdist.
-pytest_plugins = ["update_history", "scheduling"]
+# Helper modules: the update tests' release history (fixtures), the order of modules for xdist,
+# and the slow tests' remembered passes.
+pytest_plugins = ["update_history", "scheduling", "memo"]
 CANONICAL_ANSWERS: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "answers" / "canonical.yml").read_text())
 
 

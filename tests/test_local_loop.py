@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import require
+from memo import Memo, tool_version
 
 pytestmark = pytest.mark.slow
 
@@ -47,8 +48,9 @@ def make(project: Path, venv: Path, *targets: str, pytest_args: str | None = Non
     return output
 
 
-def test_default_project_runs_the_local_loop(render_copy: Callable[..., Path], venv: Path) -> None:
+def test_default_project_runs_the_local_loop(render_copy: Callable[..., Path], venv: Path, memo: Memo) -> None:
     project = render_copy()
+    memo.unchanged(project, venv.name, tool_version("make", "--version"))
     tested = make(project, venv, "install", "lint", "test", pytest_args="tests/test_data.py")
     assert "already has requirements.txt installed" in tested
     assert re.search(r"\b\d+ passed\b", tested), tested[-2000:]
@@ -72,11 +74,12 @@ def test_default_project_runs_the_local_loop(render_copy: Callable[..., Path], v
     assert json.loads((project / "outputs" / "train" / "model.json").read_text())["registered"] is False
 
 
-def test_renamed_sample_with_r_training(render_copy: Callable[..., Path], venv: Path) -> None:
+def test_renamed_sample_with_r_training(render_copy: Callable[..., Path], venv: Path, memo: Memo) -> None:
     """One rendering covers two answers (to keep the suite short): sample_name renames the package,
     its imports and the R script's path, and r_training=aml adds an R model that Rscript really trains."""
     require(shutil.which("Rscript"), "Rscript (apt-get install r-base-core)")
     project = render_copy(sample_name="churn_model", r_training="aml")
+    memo.unchanged(project, venv.name, tool_version("make", "--version"), tool_version("Rscript", "--version"))
     assert (project / "churn_model" / "training" / "R" / "r_train.r").is_file()
     assert not (project / "diabetes_regression").exists()
     # The whole renamed suite; coverage, which only slows it here, is the default project's check above.

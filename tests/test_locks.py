@@ -4,6 +4,7 @@ stale lock, and pip installs the exported requirements.txt."""
 
 from __future__ import annotations
 
+import ensurepip
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO_ROOT, require
+from memo import Memo
 
 from mlops_scaffold import locks
 from mlops_scaffold.venvs import find_uv
@@ -121,9 +123,10 @@ def test_the_generated_lock_check_fails_on_a_stale_export(render_copy: Callable[
 
 
 @pytest.mark.slow
-def test_pip_installs_the_exported_lock(render: Callable[..., Path], tmp_path: Path) -> None:
+def test_pip_installs_the_exported_lock(render: Callable[..., Path], tmp_path: Path, memo: Memo) -> None:
     """`pip install -r requirements.txt` (hash-checking mode) into a fresh venv, then the unit tests."""
     project = render(r_training="databricks")
+    memo.unchanged(project, f"pip {ensurepip.version()}")
     venv = tmp_path / "pip-venv"
     venv_module.create(venv, with_pip=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
