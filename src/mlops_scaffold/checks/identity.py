@@ -3,10 +3,13 @@ resource holds a role that grants it, in the IaC of the chosen flavour.
 
 What is needed comes from two places: the table in mlops_scaffold/access.py (rows per option
 value), and the ml_service code, whose identity-based datastores need a Storage Blob Data role for
-the compute their pipeline runs on. What is granted is read from the IaC: the role assignments
-(ARM `Microsoft.Authorization/roleAssignments`, Terraform `azurerm_role_assignment`), their
-principal (whose identity), scope (which resource) and role, and which resources carry a managed
-identity. Each need nobody grants is one finding: `principal -> resource: needs ROLE`.
+the compute their pipeline runs on. What is granted is read from the IaC (every ARM template and
+Terraform root module: the environments', the registry's): the role assignments (ARM
+`Microsoft.Authorization/roleAssignments`, Terraform `azurerm_role_assignment`), their principal
+(whose identity: a resource's, the deployer's, or one given by object id as a parameter or
+variable), scope (which resource) and role, and which resources carry a managed identity. Each need
+nobody grants is one finding: `principal -> resource: needs ROLE`; so is a role that access.ONLY
+reserves to one principal, held by another.
 """
 
 from __future__ import annotations
