@@ -295,3 +295,69 @@ def test_other_azure_changes_outside_the_gated_environment_are_caught(
     (project / ci).write_text(text[: run.end()] + f"{command} && " + text[run.end() :])
     finding = _one(check_behaviour(project), "outside an approval-gated environment")
     assert finding.startswith(f"{ci}:{_line_of(project, ci, command)}: ")
+
+
+# --- environments (ADR 28): which environment a job changes -----------------------------------------
+
+
+def _after(project: Path, relative: str, anchor: str, old: str, new: str) -> None:
+    """Replace the first `old` after `anchor` (a job or stage of one environment)."""
+    path = project / relative
+    text = path.read_text()
+    start = text.index(anchor)
+    at = text.index(old, start)
+    path.write_text(text[:at] + new + text[at + len(old) :])
+
+
+APPLY_PROD = {"azure_devops": "- stage: Apply_prod", "github_actions": "  apply-prod:"}
+
+
+@pytest.mark.parametrize("iac", ("arm", "terraform"))
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_each_environment_applies_in_its_own_ci_environment(
+    render: Callable[..., Path], platform: str, iac: str
+) -> None:
+    """dev's and test's applies change no production resource, so they need no approval; prod's does."""
+    project = render(environments="dev_test_prod", ci_platform=platform, iac=iac)
+    jobs = pipeline_graphs(project)[_iac(platform, iac)]
+    apply = "terraform apply" if iac == "terraform" else "az deployment group create"
+    applies = [job.environment for job in jobs if any(apply in command.text for command in job.commands)]
+    assert applies == ["development", "test", "production"]
+    assert check_behaviour(project) == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_prod_applied_outside_its_gated_environment_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(environments="dev_prod", ci_platform=platform)
+    _after(project, _iac(platform, "arm"), APPLY_PROD[platform], "environment: production", "environment: staging")
+    findings = check_behaviour(project)
+    gated = [
+        f for f in findings if "changes production outside an approval-gated environment (runs in staging)" in f.message
+    ]
+    assert gated and all("apply-prod" in f.message or "Apply_prod" in f.message for f in gated), findings
+    _one(findings, "runs in staging, none of the environments' (development, production)")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_job_that_uses_another_environments_names_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    """prod's apply moved into test's CI environment would change prod behind test's (absent)
+    approvals: it still names prod's variable group (Azure DevOps) or prod's inputs (both)."""
+    project = render_copy(environments="dev_test_prod", ci_platform=platform)
+    iac = _iac(platform, "arm")
+    _after(project, iac, APPLY_PROD[platform], "environment: production", "environment: test")
+    finding = _one(check_behaviour(project), "but uses prod's cloud-environment.prod.parameters.json")
+    assert "runs in test (test)" in finding
+    if platform == "azure_devops":
+        _one(check_behaviour(project), "but uses prod's devopsforai-aml-vg-prod")
+
+
+def test_an_environments_ci_environment_does_not_hide_production_in_a_single_project(
+    render_copy: Callable[..., Path],
+) -> None:
+    """Without environments every apply changes production, whatever its CI environment is called."""
+    project = render_copy(ci_platform="github_actions")
+    _edit(project, _iac("github_actions", "arm"), "environment: production", "environment: development")
+    findings = check_behaviour(project)
+    assert findings and all(
+        "changes production outside an approval-gated environment (runs in development)" in f.message for f in findings
+    ), findings

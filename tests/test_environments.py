@@ -63,11 +63,23 @@ def test_promotion_order_and_who_trains() -> None:
 
 @pytest.mark.parametrize("answer", MULTI)
 def test_each_environment_has_its_workspace_and_resource_group(answer: str) -> None:
-    answers = resolve_answers({"environments": answer, "workspace_name": "ml-ws", "resource_group": "ml-rg"})
+    answers = resolve_answers(
+        {"environments": answer, "workspace_name": "ml-ws", "resource_group": "ml-rg", "ci_platform": "github_actions"}
+    )
     names = per_environment_names(answers, PER_ENVIRONMENT)
     assert list(names) == [environment.name for environment in environments_of(answer)]
     for environment, named in names.items():
         assert named == {"resource_group": f"ml-rg-{environment}", "workspace_name": f"ml-ws-{environment}"}
+
+
+def test_each_environment_has_its_variable_group_and_service_connections() -> None:
+    """On Azure DevOps each environment's values and identity are its own: `<group>-<environment>`
+    beside the shared group, and a service connection of each kind per environment."""
+    answers = resolve_answers({"environments": "dev_prod", "ci_platform": "azure_devops", "variable_group_name": "vg"})
+    names = per_environment_names(answers, PER_ENVIRONMENT)
+    assert names["prod"]["variable_group_name"] == "vg-prod"
+    assert names["dev"]["azure_rm_svc_connection"] == f"{answers['azure_rm_svc_connection']}-dev"
+    assert names["prod"]["workspace_svc_connection"] == f"{answers['workspace_svc_connection']}-prod"
 
 
 def test_names_unique_beyond_a_resource_group_are_per_environment() -> None:
@@ -75,6 +87,9 @@ def test_names_unique_beyond_a_resource_group_are_per_environment() -> None:
     assert set(PER_ENVIRONMENT) == {
         "resource_group",
         "workspace_name",
+        "variable_group_name",
+        "azure_rm_svc_connection",
+        "workspace_svc_connection",
         "aks_deployment_name",
         "online_endpoint_name",
         "webapp_deployment_name",
@@ -104,7 +119,7 @@ def test_every_derived_name_fits_its_rule_in_every_environment(base: str, enviro
 def test_each_per_environment_answer_is_held_to_its_rule_once_suffixed(question: str) -> None:
     """The longest valid answer for dev (`-dev`) is one character too long for prod (`-prod`)."""
     rule = QUESTIONS_BY_NAME[question].rule
-    maximum = max(length for length in range(1, 100) if rule.check("a" * length) is None)
+    maximum = max(length for length in range(1, 300) if rule.check("a" * length) is None)
     answer = "a" * (maximum - len("-dev"))
     overrides = {"environments": "dev_prod", question: answer}
     target = question.removesuffix("_deployment_name").removesuffix("_name")
@@ -251,3 +266,83 @@ def test_in_environment_replaces_every_name_an_environment_has_its_own_of() -> N
     replaced = re.findall(r"^\s+(\w+)=names\.(\w+),?$", text, re.MULTILINE)
     assert all(name == key for name, key in replaced)
     assert {name for name, _ in replaced} == PER_ENVIRONMENT_KEYS
+
+
+# --- each environment's IaC inputs, variables and pipelines (ADR 28, "Still to come" 1) ------------
+
+
+def _bash_arrays(script: Path, names: list[str]) -> dict[str, list[str]]:
+    """The script's `name=( ... )` arrays, as bash reads them."""
+    body = "".join(
+        re.search(rf"^{name}=\(\n.*?^\)\n", script.read_text(), re.MULTILINE | re.DOTALL)[0] for name in names
+    )
+    printed = "for n in " + " ".join(names) + '; do a="$n[@]"; printf "%s\\n" "== $n" "${!a}"; done'
+    out = subprocess.run(["bash", "-c", body + printed], capture_output=True, text=True, check=True).stdout
+    arrays: dict[str, list[str]] = {}
+    for line in out.splitlines():
+        if line.startswith("== "):
+            current = arrays.setdefault(line[3:], [])
+        else:
+            current.append(line)
+    return arrays
+
+
+@pytest.mark.parametrize("iac", ["arm", "terraform"])
+def test_each_environment_has_its_iac_inputs_and_no_project_wide_one(render: Callable[..., Path], iac: str) -> None:
+    project = render(environments="dev_test_prod", iac=iac)
+    answers = resolve_answers(answers_with(environments="dev_test_prod", iac=iac))
+    names = environment_names(answers, PER_ENVIRONMENT, PER_ENVIRONMENT_DERIVED)
+    if iac == "arm":
+        folder = project / "environment_setup" / "arm-templates"
+        assert not (folder / "cloud-environment.parameters.json").exists()
+        for environment, named in names.items():
+            parameters = json.loads((folder / f"cloud-environment.{environment}.parameters.json").read_text())
+            assert parameters["parameters"]["workspaceName"]["value"] == named["workspace_name"]
+            assert parameters["parameters"]["keyVaultName"]["value"] == named["key_vault_name"]
+    else:
+        folder = project / "environment_setup" / "tf-templates"
+        assert not (folder / "terraform.tfvars").exists()
+        assert 'backend "azurerm" {}' in (folder / "backend.tf").read_text()
+        for environment, named in names.items():
+            assert (
+                f'workspace_name            = "{named["workspace_name"]}"'
+                in (folder / f"{environment}.tfvars").read_text()
+            )
+            backend = (folder / f"{environment}.tfbackend").read_text()
+            assert f'storage_account_name = "{named["tf_state_storage_name"]}"' in backend
+            assert f'resource_group_name  = "{named["resource_group"]}"' in backend
+
+
+def test_azure_devops_has_a_variable_group_per_environment(render: Callable[..., Path]) -> None:
+    """The setup script creates the shared group and one per environment with exactly that
+    environment's values; the variables template keeps only what every environment shares."""
+    project = render(environments="dev_test_prod", batch_scoring=True)
+    answers = resolve_answers(answers_with(environments="dev_test_prod", batch_scoring=True))
+    expected = environment_variables(answers)
+    script = project / "environment_setup" / "create-variable-group.sh"
+    arrays = _bash_arrays(script, ["shared", *expected])
+    for environment, values in expected.items():
+        assert arrays[environment] == [f"{name}|{value}|false" for name, value in values.items()]
+        group = per_environment_names(answers, ["variable_group_name"])[environment]["variable_group_name"]
+        assert f'sync_group {group} _{environment.upper()} "${{{environment}[@]}}"' in script.read_text()
+    shared = {entry.split("|")[0] for entry in arrays["shared"]}
+    per_environment = set(expected["dev"])
+    assert shared and not shared & per_environment and {"RESOURCE_GROUP", "AZURE_RM_SVC_CONNECTION"} <= per_environment
+    template = yaml.safe_load((project / ".pipelines" / "variables-template.yml").read_text())["variables"]
+    assert not {row["name"] for row in template} & per_environment  # ACI_IDENTITY_NAME moved to the groups
+
+
+def test_github_keeps_each_environments_variables_in_its_environment(render: Callable[..., Path]) -> None:
+    project = render(environments="dev_prod", ci_platform="github_actions")
+    answers = resolve_answers(answers_with(environments="dev_prod", ci_platform="github_actions"))
+    expected = environment_variables(answers)
+    assert {"AZURE_CLIENT_ID", "RESOURCE_GROUP"} <= set(expected["prod"])
+    arrays = _bash_arrays(project / "environment_setup" / "create-github-variables.sh", ["variables", *expected])
+    for environment, values in expected.items():
+        assert arrays[environment] == [f"{name}|{value}" for name, value in values.items()]
+    assert not {entry.split("|")[0] for entry in arrays["variables"]} & set(expected["dev"])
+    workflow = yaml.safe_load((project / ".github/workflows/diabetes_regression-ci.yml").read_text())
+    assert not set(workflow["env"]) & set(expected["dev"])  # read in the job, from its environment
+    train = workflow["jobs"]["train"]
+    assert train["environment"] == "development"
+    assert train["env"] == {name: f"${{{{ vars.{name} }}}}" for name in expected["dev"]}

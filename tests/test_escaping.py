@@ -32,6 +32,7 @@ from mlops_scaffold import cli, naming
 from mlops_scaffold.checks import ALL_CHECKS
 from mlops_scaffold.checks.answers import IDENTIFIER_ANSWERS, answers_escaped
 from mlops_scaffold.checks.rendering import leftover_jinja
+from mlops_scaffold.deployment_environments import SINGLE, environments_of
 from mlops_scaffold.options import QUESTIONS, QUESTIONS_BY_NAME, resolve_answers
 from mlops_scaffold.project_files import iter_files
 from mlops_scaffold.render import render_project
@@ -67,6 +68,16 @@ ADVERSARIAL = {
     "gha-tf": {**COMMON, "ci_platform": "github_actions", **TARGETS, "iac": "terraform", "r_training": "databricks"},
     # `(` `)`: a resource group name bash would refuse unquoted in the docs' commands
     "gha-arm": {**COMMON, "ci_platform": "github_actions", **TARGETS, "iac": "arm", "resource_group": "rg(1.10)"},
+    # each environment's files, groups, jobs and docs (ADR 28): the same answers, suffixed
+    "ado-tf-environments": {**COMMON, **ADO, **TARGETS, "iac": "terraform", "environments": "dev_test_prod"},
+    "gha-arm-environments": {
+        **COMMON,
+        "ci_platform": "github_actions",
+        **TARGETS,
+        "iac": "arm",
+        "resource_group": "rg(1.10)",
+        "environments": "dev_prod",
+    },
 }
 
 
@@ -136,16 +147,30 @@ def test_answers_come_back_unchanged_where_they_are_values(adversarial):
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == f"{PROJECT_NAME}: ML code and Azure ML orchestration"
     setup = project / "environment_setup"
+    # the project's inputs, or the last environment's (its names are the answers, suffixed)
+    environments = [environment.name for environment in environments_of(answers.get("environments", SINGLE))]
+    suffix = f"-{environments[-1]}" if environments else ""
+    group = answers["resource_group"] + suffix
     if answers["iac"] == "arm":
         arm = json.loads((setup / "arm-templates/cloud-environment.json").read_text())
         assert arm["metadata"]["description"].startswith(f"Azure resources of {PROJECT_NAME}. ")
-        parameters = json.loads((setup / "arm-templates/cloud-environment.parameters.json").read_text())["parameters"]
-        assert parameters["workspaceName"]["value"] == "null"
+        inputs = (
+            f"cloud-environment.{environments[-1]}.parameters.json"
+            if environments
+            else "cloud-environment.parameters.json"
+        )
+        parameters = json.loads((setup / "arm-templates" / inputs).read_text())["parameters"]
+        assert parameters["workspaceName"]["value"] == "null" + suffix
     else:
         tf = setup / "tf-templates"
-        assert _hcl_value(tf / "terraform.tfvars", "resource_group_name") == "1.10"
-        assert _hcl_value(tf / "terraform.tfvars", "workspace_name") == "null"
-        assert _hcl_value(tf / "backend.tf", "resource_group_name") == "1.10"
+        tfvars, backend = (
+            (f"{environments[-1]}.tfvars", f"{environments[-1]}.tfbackend")
+            if environments
+            else ("terraform.tfvars", "backend.tf")
+        )
+        assert _hcl_value(tf / tfvars, "resource_group_name") == group
+        assert _hcl_value(tf / tfvars, "workspace_name") == "null" + suffix
+        assert _hcl_value(tf / backend, "resource_group_name") == group
     sample = answers["sample_name"]
     if answers["ci_platform"] == "azure_devops":
         ci = yaml.safe_load((project / f".pipelines/{sample}-ci.yml").read_text())
@@ -155,16 +180,40 @@ def test_answers_come_back_unchanged_where_they_are_values(adversarial):
         assert all(isinstance(value, str) for value in values.values()), values
         script = setup / "create-variable-group.sh"
         printed = subprocess.run(
-            ["bash", "-c", f'eval "$(sed -n "/^group=/,/^)/p" {script})"; printf "%s\\n" "$group" "${{variables[@]}}"'],
+            [
+                "bash",
+                "-c",
+                # the shared group's name and entries, as the script's first sync_group call passes them
+                'sync_group() { printf "%s\\n" "$1"; shift 2; printf "%s\\n" "$@"; }; '
+                f'eval "$(sed -n "/^shared=(/,/^)/p" {script})"; eval "$(grep -m1 "^sync_group " {script})"',
+            ],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.splitlines()
         assert printed[0] == "- null"
-        assert "RESOURCE_GROUP|1.10|false" in printed and "AZURE_RM_SVC_CONNECTION|yes|false" in printed
+        if environments:  # the last environment's group: its name and entries
+            last = environments[-1]
+            printed = subprocess.run(
+                [
+                    "bash",
+                    "-c",
+                    'sync_group() { printf "%s\\n" "$1"; shift 2; printf "%s\\n" "$@"; }; '
+                    f'eval "$(sed -n "/^{last}=(/,/^)/p" {script})"; eval "$(grep "^sync_group .*{last}\\[" {script})"',
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.splitlines()
+            assert printed[0] == f"- null-{last}"
+        assert f"RESOURCE_GROUP|{group}|false" in printed and f"AZURE_RM_SVC_CONNECTION|yes{suffix}|false" in printed
     else:
         env = yaml.safe_load((project / f".github/workflows/{sample}-ci.yml").read_text())["env"]
         assert env["EXPERIMENT_NAME"] == "1.10" and env["MODEL_NAME"] == "yes"
+        if environments:  # the typed confirmation is compared with the last environment's group
+            remove = yaml.safe_load((project / ".github/workflows/iac-remove-environment.yml").read_text())
+            condition = remove["jobs"][f"remove-{environments[-1]}"]["if"]
+            assert f"inputs.confirm_resource_group == '{group}'" in condition
         first = (project / ".github/workflows/iac-create-environment.yml").read_text().splitlines()[0]
         assert first.startswith("# ") and PROJECT_NAME in first
     make = subprocess.run(

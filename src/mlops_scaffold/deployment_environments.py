@@ -32,11 +32,14 @@ class Environment:
     title: str  # as docs and messages name it
     trains: bool  # training, evaluation and registration run here and nowhere else
     approval: bool  # its deployments wait for a reviewer
+    # The CI environment its jobs run in (an Azure DevOps environment, a GitHub environment that
+    # also holds its variables): the behaviour model reads from it which environment a job changes.
+    ci_environment: str
 
 
-DEV = Environment("dev", "development", trains=True, approval=False)
-TEST = Environment("test", "test", trains=False, approval=False)
-PROD = Environment("prod", "production", trains=False, approval=True)
+DEV = Environment("dev", "development", trains=True, approval=False, ci_environment="development")
+TEST = Environment("test", "test", trains=False, approval=False, ci_environment="test")
+PROD = Environment("prod", "production", trains=False, approval=True, ci_environment="production")
 
 ALL_ENVIRONMENTS = (DEV, TEST, PROD)  # promotion order
 # The answer's values, in the order copier offers them, and the environments each sets up (in
@@ -54,6 +57,12 @@ REGISTRY_SUFFIX = "registry"
 
 def environments_of(answer: str) -> tuple[Environment, ...]:
     return ENVIRONMENT_SETS[answer]
+
+
+def non_production_ci_environments(answer: str) -> frozenset[str]:
+    """The CI environments whose jobs change an environment users are not served from (dev, test):
+    the behaviour model does not count their deployments and applies as changes to production."""
+    return frozenset(environment.ci_environment for environment in environments_of(answer) if environment is not PROD)
 
 
 def previous(environment: Environment, chosen: tuple[Environment, ...]) -> Environment | None:
@@ -126,6 +135,7 @@ def environment_rows(answer: str) -> list[dict[str, Any]]:
             "title": environment.title,
             "trains": environment.trains,
             "approval": environment.approval,
+            "ci_environment": environment.ci_environment,
         }
         for environment in environments_of(answer)
     ]

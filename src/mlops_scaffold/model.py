@@ -44,8 +44,9 @@ class Question:
     # (`when: false`), `mlops-scaffold options` does not list it, `new -d` refuses it, and the
     # matrix does not vary it. Tests render its other values with copier's data.
     offered: bool = True
-    # An Azure resource name each environment needs its own of (ADR 28): unique in a region, the
-    # subscription or worldwide. Each environment's is the answer with `-<environment>` appended,
+    # A name each environment needs its own of (ADR 28): an Azure resource name unique in a region,
+    # the subscription or worldwide, or a CI object that holds one environment's values or identity
+    # (variable group, service connection). Each environment's is the answer with `-<environment>` appended,
     # held to the same rule (deployment_environments.name_problems, copier's validator).
     per_environment: bool = False
 

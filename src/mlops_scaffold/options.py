@@ -95,6 +95,7 @@ QUESTIONS: tuple[Question, ...] = (
         "devopsforai-aml-vg",
         when=Equals("ci_platform", "azure_devops"),
         rule=naming.DEVOPS_NAME,
+        per_environment=True,  # each environment's group: <group>-<environment>, beside the shared one
     ),
     Question(
         "azure_rm_svc_connection",
@@ -103,6 +104,7 @@ QUESTIONS: tuple[Question, ...] = (
         "azure-resource-connection",
         when=Equals("ci_platform", "azure_devops"),
         rule=naming.DEVOPS_NAME,
+        per_environment=True,
     ),
     Question(
         "workspace_svc_connection",
@@ -111,6 +113,7 @@ QUESTIONS: tuple[Question, ...] = (
         "aml-workspace-connection",
         when=Equals("ci_platform", "azure_devops"),
         rule=naming.DEVOPS_NAME,
+        per_environment=True,
     ),
     Question(
         "iac",

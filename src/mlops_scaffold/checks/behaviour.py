@@ -16,6 +16,13 @@ import yaml
 
 from mlops_scaffold import traits, yamlio
 from mlops_scaffold.checks.base import Finding, reads
+from mlops_scaffold.deployment_environments import (
+    SINGLE,
+    Environment,
+    environments_of,
+    non_production_ci_environments,
+    per_environment_name,
+)
 from mlops_scaffold.project_files import Project, text_of
 
 PIPELINE_FILES = (
@@ -90,6 +97,15 @@ class Job:
     # failure() in GitHub Actions sees every ancestor job; failed() in Azure DevOps only the direct
     # dependencies (a skipped stage is not a failed one).
     failure_sees_ancestors: bool = False
+    # Azure DevOps variable groups it reads (pipeline, stage and job level): whose names it uses
+    groups: list[str] = field(default_factory=list)
+
+
+def _groups(variables: Any) -> list[str]:
+    """The variable groups of an Azure DevOps `variables:` list."""
+    if not isinstance(variables, list):
+        return []
+    return [str(entry["group"]) for entry in variables if isinstance(entry, dict) and "group" in entry]
 
 
 def script_commands(script: Any, line: int | None = None, parameters: dict[str, Any] | None = None) -> list[Command]:
@@ -187,6 +203,7 @@ def ado_jobs(project: Path, path: Path, data: Any) -> list[Job]:
             stages = [Mapping(stage="", jobs=[Mapping(job="", steps=data["steps"])])]
     jobs: list[Job] = []
     stage_jobs: dict[str, list[str]] = {}
+    pipeline_groups = _groups(data.get("variables"))
     previous: str | None = None
     for stage in stages:
         if not isinstance(stage, dict) or "stage" not in stage:
@@ -213,6 +230,7 @@ def ado_jobs(project: Path, path: Path, data: Any) -> list[Job]:
                     needs,
                     condition.strip(),
                     [Command(used_at or command.line, command.text) for command in _ado_steps(project, source, steps)],
+                    groups=pipeline_groups + _groups(stage.get("variables")) + _groups(job.get("variables")),
                 )
             )
             stage_jobs[name].append(job_name or "(single job)")
@@ -391,9 +409,11 @@ def _answers(project: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def effects_of(jobs: list[Job], chosen: list[str]) -> list[Effect]:
+def effects_of(jobs: list[Job], chosen: list[str], elsewhere: frozenset[str] = frozenset()) -> list[Effect]:
+    """Each command's effects; a job in one of the CI environments `elsewhere` (dev's, test's) changes
+    that environment, not production, whatever it runs."""
     return [
-        Effect(kind, target, production, job, command.line, index)
+        Effect(kind, target, production and job.environment not in elsewhere, job, command.line, index)
         for job in jobs
         for index, command in enumerate(job.commands)
         for kind, target, production in traits.command_effects(command.text, chosen)
@@ -454,16 +474,57 @@ def _violation(
     raise ValueError(f"unknown invariant rule {row.rule!r}")
 
 
+def _belongs_to(answers: dict[str, Any], environment: Environment) -> list[str]:
+    """What names one environment in a pipeline: its variable group and its IaC input files."""
+    names = [f"{environment.name}.tfvars", f"{environment.name}.tfbackend"]
+    names.append(f"cloud-environment.{environment.name}.parameters.json")
+    if "variable_group_name" in answers:
+        names.append(per_environment_name(str(answers["variable_group_name"]), environment))
+    return names
+
+
+def environment_findings(file: str, job_list: list[Job], answers: dict[str, Any]) -> list[Finding]:
+    """With environments (ADR 28) the model reads which environment a job changes from its CI
+    environment, so that must be the truth: a job runs in one of the environments' CI environments,
+    and names no other environment's variable group or IaC inputs (it would change that environment
+    behind this one's approvals)."""
+    chosen = environments_of(str(answers.get("environments", SINGLE)))
+    if not chosen:
+        return []
+    by_ci = {environment.ci_environment: environment for environment in chosen}
+    findings = []
+    for job in job_list:
+        serving = by_ci.get(job.environment or "")
+        if job.environment and serving is None:
+            known = ", ".join(by_ci)
+            message = f"job {job.name}: runs in {job.environment}, none of the environments' ({known})"
+            findings.append(Finding(file, job.line, message))
+        if serving is None:
+            continue
+        texts = [*job.groups, *(command.text for command in job.commands)]
+        for other in chosen:
+            if other is serving:
+                continue
+            for name in _belongs_to(answers, other):
+                pattern = rf"(?<![\w.-]){re.escape(name)}(?![\w.-])"
+                if any(re.search(pattern, text) for text in texts):
+                    message = f"runs in {job.environment} ({serving.name}) but uses {other.name}'s {name}"
+                    findings.append(Finding(file, job.line, f"job {job.name}: {message}"))
+    return findings
+
+
 @reads(*PIPELINE_FILES)
 def check_behaviour(project: Path) -> list[Finding]:
     answers = _answers(project)
     chosen = list(answers.get("deployment_targets") or [])
+    elsewhere = non_production_ci_environments(str(answers.get("environments", SINGLE)))
     findings: list[Finding] = []
     seen: set[tuple[str, str | None]] = set()
     cd_file = ".copier-answers.yml"
     for file, job_list in pipeline_graphs(project).items():
         jobs = {job.name: job for job in job_list}
-        effects = effects_of(job_list, chosen)
+        findings += environment_findings(file, job_list, answers)
+        effects = effects_of(job_list, chosen, elsewhere)
         seen |= {(effect.kind, effect.target) for effect in effects}
         if any(effect.kind == "deploy" for effect in effects) and cd_file == ".copier-answers.yml":
             cd_file = file

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_scaffold.conditions import AllOf, AnyOf, Condition, Contains, Equals
+from mlops_scaffold.deployment_environments import ALL_ENVIRONMENTS, ENVIRONMENT_SETS, SINGLE, Environment
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 from mlops_scaffold.traits.values import PROMOTES, SCORING_IMAGE, SERVES, TRAINS_R, TRAITS, values_with
 
@@ -104,6 +105,24 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
     ),
 )
 
+# The IaC inputs of a `single` project, and each environment's otherwise (ADR 28).
+_PROJECT_INPUTS = (
+    ("arm", "environment_setup/arm-templates/cloud-environment.parameters.json"),
+    ("terraform", "environment_setup/tf-templates/terraform.tfvars"),
+)
+_ENVIRONMENT_INPUTS = (
+    ("arm", "environment_setup/arm-templates/cloud-environment.{environment}.parameters.json"),
+    ("terraform", "environment_setup/tf-templates/{environment}.tfvars"),
+    ("terraform", "environment_setup/tf-templates/{environment}.tfbackend"),
+)
+
+
+def _sets_up(environment: Environment) -> AnyOf:
+    """The `environments` answers that set `environment` up."""
+    answers = [answer for answer, environments in ENVIRONMENT_SETS.items() if environment in environments]
+    return AnyOf(tuple(chosen("environments", answer) for answer in answers))
+
+
 # Paths that need two values at once.
 JOINT_PATHS: tuple[OptionalPath, ...] = (
     *(
@@ -124,6 +143,13 @@ JOINT_PATHS: tuple[OptionalPath, ...] = (
     OptionalPath(
         "environment_setup/tf-templates/registry",
         AllOf((chosen("iac", "terraform"), Flag("environments", PROMOTES).condition())),
+    ),
+    # One IaC input per environment, or the project's one (ADR 28).
+    *(OptionalPath(path, AllOf((chosen("iac", iac), chosen("environments", SINGLE)))) for iac, path in _PROJECT_INPUTS),
+    *(
+        OptionalPath(path.format(environment=environment.name), AllOf((chosen("iac", iac), _sets_up(environment))))
+        for iac, path in _ENVIRONMENT_INPUTS
+        for environment in ALL_ENVIRONMENTS
     ),
 )
 
