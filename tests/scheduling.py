@@ -15,6 +15,7 @@ finish together.
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from pathlib import Path
 
@@ -62,7 +63,11 @@ def schedule(items: list[pytest.Item], durations: dict[str, float]) -> None:
         rank[module] = min(mark, rank.get(module, mark))
         first_seen.setdefault(module, position)
         functions[module].add(function_of(item.nodeid))
-    seconds = {module: sum(durations.get(function, 0.0) for function in names) for module, names in functions.items()}
+    # fsum: exact whatever the order a set of names is walked in, which differs between processes
+    # (hash randomization), so both xdist workers sort alike even when two modules weigh alike
+    seconds = {
+        module: math.fsum(durations.get(function, 0.0) for function in names) for module, names in functions.items()
+    }
     order = {module: (-seconds[module], rank[module], first_seen[module]) for module in rank}
     items.sort(key=lambda item: order[module_of(item.nodeid)])
 

@@ -190,6 +190,9 @@ def test_invariants_and_traits_are_data_over_known_effects() -> None:
         "ungated",
         "after-staging",
         "targets-chosen",
+        "promoted-first",
+        "trains-here",
+        "after-previous-environment",
     }
     for row in INVARIANTS:
         assert row.kind in traits.EFFECT_KINDS and row.rule in rules, row
@@ -199,6 +202,9 @@ def test_invariants_and_traits_are_data_over_known_effects() -> None:
     ]
     assert traits.command_effects("python -m ml_service.smoke_test --target online_endpoint", []) == [
         ("smoke-test", "online_endpoint", False)
+    ]
+    assert traits.command_effects("python -m ml_service.promote --model-json m.json --output p/m.json", []) == [
+        ("share", None, False)
     ]
     assert traits.command_effects("python -m ml_service.monitoring --target aci --target aks", ["aci", "aks"]) == [
         ("monitor", "aci", True),
@@ -335,7 +341,7 @@ def test_prod_applied_outside_its_gated_environment_is_caught(render_copy: Calla
         f for f in findings if "changes production outside an approval-gated environment (runs in staging)" in f.message
     ]
     assert gated and all("apply-prod" in f.message or "Apply_prod" in f.message for f in gated), findings
-    _one(findings, "runs in staging, none of the environments' (development, production)")
+    _one(findings, "runs in staging, none of the environments' (development, production, production-rollback)")
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -361,3 +367,82 @@ def test_an_environments_ci_environment_does_not_hide_production_in_a_single_pro
     assert findings and all(
         "changes production outside an approval-gated environment (runs in development)" in f.message for f in findings
     ), findings
+
+
+# --- environments: what leaves dev, and in which order (ADR 28, issue 17's CD invariants) ----------
+
+TEST_FIRST_DEPLOY = {"azure_devops": "- stage: Deploy_ACI_test", "github_actions": "  deploy-aci-test:"}
+PROD_FIRST_DEPLOY = {"azure_devops": "- stage: Deploy_ACI_prod", "github_actions": "  deploy-aci-prod:"}
+LAST_TEST_DEPLOY = {"azure_devops": "Deploy_AKS_test", "github_actions": "deploy-aks-test"}
+PROMOTION = {"azure_devops": "Promote", "github_actions": "promote"}
+CHAIN = {"environments": "dev_test_prod", "deployment_targets": ["aci", "aks"]}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_cd_promotes_in_dev_then_deploys_each_environment_in_order(render: Callable[..., Path], platform: str) -> None:
+    project = render(ci_platform=platform, **CHAIN, canary_release=False)
+    jobs = pipeline_graphs(project)[CD[platform]]
+    shares = [job.environment for job in jobs if any("ml_service.promote" in c.text for c in job.commands)]
+    deploys = [job.environment for job in jobs if any("ml_service.deploy." in c.text for c in job.commands)]
+    assert shares == ["development"]
+    assert deploys == ["test", "test", "production", "production"]
+    assert check_behaviour(project) == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_deployment_of_a_model_nobody_promoted_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    """test's first deployment no longer waits for the promotion: it could deploy before the
+    registry holds the version."""
+    project = render_copy(ci_platform=platform, **CHAIN)
+    cd = CD[platform]
+    if platform == "azure_devops":
+        _after(project, cd, TEST_FIRST_DEPLOY[platform], "dependsOn: Promote", "dependsOn: []")
+    else:
+        _after(project, cd, TEST_FIRST_DEPLOY[platform], "      - promote\n", "")
+    # every deployment after it (test's, then prod's) no longer follows a promotion
+    findings = [
+        f for f in check_behaviour(project) if "a model.json that no job before it wrote by promoting" in f.message
+    ]
+    deploys = [job for job in pipeline_graphs(project)[cd] if any("ml_service.deploy." in c.text for c in job.commands)]
+    assert len(findings) == len(deploys) == 4, findings
+    assert TEST_FIRST_DEPLOY[platform].split()[-1].rstrip(":") in findings[0].message
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_deployment_of_devs_own_model_json_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    """Deploying the Model CI run's model.json (dev's workspace) instead of the promoted one."""
+    project = render_copy(ci_platform=platform, **CHAIN)
+    cd = CD[platform]
+    promoted = "$(Pipeline.Workspace)/promoted/model.json" if platform == "azure_devops" else "promoted/model.json"
+    dev_own = "$(Pipeline.Workspace)/model/model.json" if platform == "azure_devops" else "model/model.json"
+    _after(
+        project,
+        cd,
+        PROD_FIRST_DEPLOY[platform],
+        f'--model-json "{promoted}"' if platform == "azure_devops" else f"--model-json {promoted}",
+        f'--model-json "{dev_own}"' if platform == "azure_devops" else f"--model-json {dev_own}",
+    )
+    _one(check_behaviour(project), "deploys in production a model.json that no job before it wrote")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_prod_not_waiting_for_tests_smoke_tests_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    project = render_copy(ci_platform=platform, **CHAIN)
+    cd = CD[platform]
+    last, promotion = LAST_TEST_DEPLOY[platform], PROMOTION[platform]
+    old, new = (
+        (f"dependsOn: {last}", f"dependsOn: {promotion}")
+        if platform == "azure_devops"
+        else (f"- {last}", f"- {promotion}")
+    )
+    _after(project, cd, PROD_FIRST_DEPLOY[platform], old, new)
+    findings = [f for f in check_behaviour(project) if "without depending on the smoke test of job" in f.message]
+    assert findings and all("deploys in production" in f.message for f in findings), findings
+    assert any(PROD_FIRST_DEPLOY[platform].split()[-1].rstrip(":") in f.message for f in findings)
+
+
+def test_training_outside_dev_is_caught(render_copy: Callable[..., Path]) -> None:
+    project = render_copy(ci_platform="github_actions", environments="dev_test_prod")
+    ci = ".github/workflows/diabetes_regression-ci.yml"
+    _after(project, ci, "  train:", "environment: development", "environment: test")
+    _one(check_behaviour(project), "trains in test: only dev trains")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import require
+from memo import Memo, tool_version
 
 from mlops_scaffold.venvs import find_uv
 
@@ -41,8 +42,12 @@ def resolution_error(pins: list[str], python: str, scratch: Path) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("python", PYTHONS)
-def test_every_environment_resolves(render: Callable[..., Path], tmp_path: Path, python: str) -> None:
+def test_every_environment_resolves(render: Callable[..., Path], tmp_path: Path, python: str, memo: Memo) -> None:
     project = render(python_version=python, batch_scoring=True, deployment_targets=["online_endpoint"])
+    uv = find_uv()
+    require(uv is not None, "uv (make install puts it into .venv)")
+    # exact pins stay resolvable: the same pins, Python and uv resolve as they did
+    memo.unchanged(project / "environments", python, tool_version(str(uv), "--version"))
     environments = sorted((project / "environments").glob("*.yml"))
     assert environments
     for environment in environments:

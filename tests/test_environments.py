@@ -16,6 +16,7 @@ import copier
 import pytest
 import yaml
 from conftest import REPO_ROOT, answers_with
+from memo import Memo
 
 from mlops_scaffold.checks import run_checks
 from mlops_scaffold.cli import main as cli_main
@@ -186,10 +187,11 @@ def test_a_rendering_with_environments_passes_every_check(
     assert run_checks(render(environments=answer, **overrides)) == []
 
 
-def test_the_generated_promotion_tests_pass(render: Callable[..., Path], project_venv: Path) -> None:
+def test_the_generated_promotion_tests_pass(render: Callable[..., Path], project_venv: Path, memo: Memo) -> None:
     """In the longest chain (its refusal loop covers test and prod); dev_prod's module is the same
     text with one environment fewer in that loop."""
     project = render(environments="dev_test_prod", deployment_targets=["aks", "online_endpoint", "webapp"])
+    memo.unchanged(project, project_venv.name)
     modules = ("tests/test_promote.py", "tests/test_ml_service_promote.py")
     result = _generated_tests(project, project_venv, *modules)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

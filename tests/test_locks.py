@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import REPO_ROOT, require
-from memo import Memo
+from memo import Memo, tool_version
 
 from mlops_scaffold import locks
 from mlops_scaffold.venvs import find_uv
@@ -73,9 +73,16 @@ def test_each_rendered_lock_matches_its_pyproject(key: str, lock_sets: dict[str,
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key", ("py3.10", "py3.12-databricks"))
-def test_each_environment_export_matches_its_lock(key: str, lock_sets: dict[str, dict]) -> None:
+def test_each_environment_export_matches_its_lock(key: str, lock_sets: dict[str, dict], memo: Memo) -> None:
     """jinja/locks/<key>/environment-*.txt are what `make locks` exports from that key's uv.lock."""
-    _uv()
+    uv = _uv()
+    # the committed lock and exports, the code that exports, the dependency set, uv's version
+    memo.unchanged(
+        REPO_ROOT / "jinja" / "locks" / key,
+        Path(locks.__file__),
+        repr(sorted(lock_sets[key].items())),
+        tool_version(uv, "--version"),
+    )
     committed = REPO_ROOT / "jinja" / "locks" / key
     exported = locks.environment_pins(key, lock_sets[key], REPO_ROOT)
     assert sorted(exported) == sorted(path.name for path in committed.glob("environment-*.txt"))

@@ -124,3 +124,29 @@ def test_a_run_records_its_modules_seconds(tmp_path: Path) -> None:
     assert recorded["test_gone.py::test_old"] == 5.0
     assert set(recorded) == {"test_gone.py::test_old", "test_sleepy.py::test_one"}
     assert recorded["test_sleepy.py::test_one"] == pytest.approx(0.4, abs=0.3)
+
+
+def test_every_process_orders_alike_whatever_its_hash_seed() -> None:
+    """xdist's workers must collect the same order. A module's seconds summed in the order of a set
+    (which hash randomization changes per process) differ in the last bit: 0.1 + 0.2 + 0.3 is
+    0.6000000000000001 one way and 0.6 another, enough to swap two modules that weigh the same."""
+    program = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from test_scheduling import Item, order\n"
+        "items = [Item('tests/test_b.py::b'), Item('tests/test_a.py::a1'), Item('tests/test_a.py::a2'),"
+        " Item('tests/test_a.py::a3')]\n"
+        "durations = {'tests/test_b.py::b': 0.6, 'tests/test_a.py::a1': 0.1, 'tests/test_a.py::a2': 0.2,"
+        " 'tests/test_a.py::a3': 0.3}\n"
+        "print(order(items, durations)[0])\n"
+    )
+    firsts = {
+        subprocess.run(
+            [sys.executable, "-c", program, str(TESTS)],
+            env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in range(12)
+    }
+    assert firsts == {"tests/test_b.py::b"}  # equal weights: the module collected first

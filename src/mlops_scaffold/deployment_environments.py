@@ -36,6 +36,12 @@ class Environment:
     # also holds its variables): the behaviour model reads from it which environment a job changes.
     ci_environment: str
 
+    @property
+    def rollback_ci_environment(self) -> str:
+        """Where a canary rollback of an approval-gated environment runs: its identity and variables,
+        no reviewers (a rollback must not wait for the approval of the release it undoes)."""
+        return f"{self.ci_environment}-rollback"
+
 
 DEV = Environment("dev", "development", trains=True, approval=False, ci_environment="development")
 TEST = Environment("test", "test", trains=False, approval=False, ci_environment="test")
@@ -136,6 +142,7 @@ def environment_rows(answer: str) -> list[dict[str, Any]]:
             "trains": environment.trains,
             "approval": environment.approval,
             "ci_environment": environment.ci_environment,
+            "rollback_ci_environment": environment.rollback_ci_environment,
         }
         for environment in environments_of(answer)
     ]

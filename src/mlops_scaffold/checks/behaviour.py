@@ -23,6 +23,7 @@ from mlops_scaffold.deployment_environments import (
     non_production_ci_environments,
     per_environment_name,
 )
+from mlops_scaffold.deployment_environments import previous as previous_environment
 from mlops_scaffold.project_files import Project, text_of
 
 PIPELINE_FILES = (
@@ -333,6 +334,8 @@ class Invariant:
     argument: str
     message: str
     production_only: bool = False
+    # only in a project with environments (ADR 28), whose rules read which environment a job is in
+    environments_only: bool = False
 
 
 TARGETED = ("deploy", "smoke-test", "traffic", "promote", "rollback", "monitor")
@@ -394,6 +397,23 @@ INVARIANTS: tuple[Invariant, ...] = (
         "iac-plan",
         "applies infrastructure without a plan/what-if job before it whose output a reviewer can see",
     ),
+    # Environments (ADR 28): dev trains; the others deploy only what dev promoted, in order.
+    Invariant(
+        "deploy",
+        "promoted-first",
+        "",
+        "deploys in {environment} a model.json that no job before it wrote by promoting the model into "
+        "the registry: only dev's registered version may leave dev",
+        environments_only=True,
+    ),
+    Invariant("train", "trains-here", "", "trains in {environment}: only dev trains", environments_only=True),
+    Invariant(
+        "deploy",
+        "after-previous-environment",
+        "",
+        "deploys in {environment} without depending on the smoke test of job {argument}, in the environment before",
+        environments_only=True,
+    ),
 )
 # A chosen target must be deployed and smoke-tested by some pipeline: (effect kind, message).
 COVERAGE: tuple[tuple[str, str], ...] = (
@@ -435,8 +455,20 @@ def _before(effect: Effect, other: Effect, ancestors: set[str]) -> bool:
     return other.job.name in ancestors or (other.job is effect.job and other.index < effect.index)
 
 
+def _path_argument(effect: Effect, option: str) -> str | None:
+    """The file an option of the effect's command names, as its last two path parts (the folders
+    above differ by platform: $(Pipeline.Workspace)/promoted/model.json, promoted/model.json)."""
+    found = re.search(rf"{option}[ =]\"?([^\s\"]+)", effect.job.commands[effect.index].text)
+    return "/".join(found.group(1).split("/")[-2:]) if found else None
+
+
 def _violation(
-    row: Invariant, effect: Effect, effects: list[Effect], jobs: dict[str, Job], chosen: list[str]
+    row: Invariant,
+    effect: Effect,
+    effects: list[Effect],
+    jobs: dict[str, Job],
+    chosen: list[str],
+    environments: tuple[Environment, ...] = (),
 ) -> str | None:
     """The argument of the message when `effect` breaks `row`, else None ("" for no argument)."""
     ancestors = _ancestors(jobs, effect.job.name)
@@ -471,7 +503,34 @@ def _violation(
         )
         missing = [name for name in staging if name not in ancestors and name != effect.job.name]
         return missing[0] if missing else None
+    here = ci_environments(environments).get(effect.job.environment or "")
+    if row.rule == "promoted-first":
+        if here is None or here.trains:
+            return None  # dev's own deployments, or a job the environment findings already name
+        # the model.json it deploys is one a promotion before it wrote (`--output`), not dev's own
+        deployed = _path_argument(effect, "--model-json")
+        shares = [o for o in effects if o.kind == "share" and _before(effect, o, ancestors)]
+        written = {_path_argument(o, "--output") for o in shares}
+        return None if deployed in written - {None} else ""
+    if row.rule == "trains-here":
+        return "" if here is not None and not here.trains else None
+    if row.rule == "after-previous-environment":
+        before = previous_environment(here, environments) if here is not None else None
+        if before is None or before.trains:
+            return None  # the first environment deploys after the promotion, which promoted-first checks
+        smoke = sorted(
+            {o.job.name for o in effects if o.kind == "smoke-test" and o.job.environment == before.ci_environment}
+        )
+        missing = [name for name in smoke if name not in ancestors]
+        return missing[0] if missing else (None if smoke else "(none)")
     raise ValueError(f"unknown invariant rule {row.rule!r}")
+
+
+def ci_environments(chosen: tuple[Environment, ...]) -> dict[str, Environment]:
+    """CI environment -> the environment its jobs change (an approval-gated one's rollback too)."""
+    found = {environment.ci_environment: environment for environment in chosen}
+    found.update({environment.rollback_ci_environment: environment for environment in chosen if environment.approval})
+    return found
 
 
 def _belongs_to(answers: dict[str, Any], environment: Environment) -> list[str]:
@@ -491,7 +550,7 @@ def environment_findings(file: str, job_list: list[Job], answers: dict[str, Any]
     chosen = environments_of(str(answers.get("environments", SINGLE)))
     if not chosen:
         return []
-    by_ci = {environment.ci_environment: environment for environment in chosen}
+    by_ci = ci_environments(chosen)
     findings = []
     for job in job_list:
         serving = by_ci.get(job.environment or "")
@@ -517,6 +576,7 @@ def environment_findings(file: str, job_list: list[Job], answers: dict[str, Any]
 def check_behaviour(project: Path) -> list[Finding]:
     answers = _answers(project)
     chosen = list(answers.get("deployment_targets") or [])
+    environments = environments_of(str(answers.get("environments", SINGLE)))
     elsewhere = non_production_ci_environments(str(answers.get("environments", SINGLE)))
     findings: list[Finding] = []
     seen: set[tuple[str, str | None]] = set()
@@ -532,7 +592,9 @@ def check_behaviour(project: Path) -> list[Finding]:
             for row in INVARIANTS:
                 if row.kind != effect.kind or (row.production_only and not effect.production):
                     continue
-                argument = _violation(row, effect, effects, jobs, chosen)
+                if row.environments_only and not environments:
+                    continue
+                argument = _violation(row, effect, effects, jobs, chosen, environments)
                 if argument is not None:
                     environment = effect.job.environment or "no environment"
                     message = row.message.format(target=effect.target, environment=environment, argument=argument)

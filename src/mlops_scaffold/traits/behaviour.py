@@ -25,6 +25,7 @@ EFFECT_KINDS = (
     "smoke-test",
     "traffic",
     "promote",
+    "share",
     "rollback",
     "monitor",
     "retrain",
@@ -82,6 +83,8 @@ COMMAND_EFFECTS: tuple[tuple[str, str, bool], ...] = (
     (r"\baz\s+keyvault\s+recover\b", "azure-change", True),
     (r"\bpython3? -m ml_service\.pipelines\.run_(?:r_)?training\b", "train", False),
     (r"\bpython3? -m ml_service\.pipelines\.run_batch_scoring\b", "batch-score", False),
+    # dev's registered version shared into the registry, for the later environments (ADR 28)
+    (r"\bpython3? -m ml_service\.promote\b", "share", False),
 )
 
 # Environments whose jobs wait for a reviewer (docs/getting_started.md has users set that up)
