@@ -348,3 +348,27 @@ def test_github_keeps_each_environments_variables_in_its_environment(render: Cal
     train = workflow["jobs"]["train"]
     assert train["environment"] == "development"
     assert train["env"] == {name: f"${{{{ vars.{name} }}}}" for name in expected["dev"]}
+
+
+def test_a_single_projects_name_left_in_a_project_with_environments_is_caught(
+    render: Callable[..., Path], render_copy: Callable[..., Path]
+) -> None:
+    """`mlops-RG` names nothing once every environment has its own (`mlops-RG-dev`, …): a doc or
+    pipeline that still says it sends the user to a resource that does not exist."""
+    from mlops_scaffold.checks.environment_names import no_single_names
+
+    assert no_single_names(render(environments="dev_test_prod", batch_scoring=True, r_training="databricks")) == []
+    project = render_copy(environments="dev_prod")
+    answers = resolve_answers(answers_with(environments="dev_prod"))
+    guide = project / "docs" / "getting_started.md"
+    group, vault = answers["resource_group"], f"{answers['base_name']}-AML-KV"
+    guide.write_text(guide.read_text() + f"\nDelete `{group}` (not `{group}-dev`) and `{vault}`.\n")
+    findings = no_single_names(project)
+    assert [(f.path, f.message.split(",")[0]) for f in findings] == [
+        ("docs/getting_started.md", f"names `{answers['resource_group']}`"),
+        ("docs/getting_started.md", f"names `{answers['base_name']}-AML-KV`"),
+    ]
+    assert findings[0].line == len(guide.read_text().splitlines())
+    single = Path(shutil.copytree(render(), project.parent / "single"))
+    (single / "docs" / "getting_started.md").write_text(guide.read_text())
+    assert no_single_names(single) == []  # a project without environments has those names

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlops_scaffold import targets
-from mlops_scaffold.conditions import AnyOf, Equals
-from mlops_scaffold.deployment_environments import ALL_ENVIRONMENTS, ENVIRONMENT_SETS, Environment
+from mlops_scaffold.conditions import Equals
+from mlops_scaffold.deployment_environments import ALL_ENVIRONMENTS, promoting
 from mlops_scaffold.model import DEPLOYER, GIVEN, KUBELET, SYSTEM_ASSIGNED, USER_ASSIGNED, Entity, Need, Only
 
 __all__ = [
@@ -44,18 +44,7 @@ _STORAGE = "Microsoft.Storage/storageAccounts"
 _LATER = tuple(environment for environment in ALL_ENVIRONMENTS if not environment.trains)
 
 
-def _sets_with(environment: Environment | None = None) -> AnyOf:
-    """The `environments` answers that promote (and that include `environment`, when given)."""
-    return AnyOf(
-        tuple(
-            Equals("environments", answer)
-            for answer, chosen in ENVIRONMENT_SETS.items()
-            if chosen and (environment is None or environment in chosen)
-        )
-    )
-
-
-_PROMOTING = _sets_with()
+_PROMOTING = promoting()
 
 PRINCIPALS: dict[str, Entity] = {
     entity.key: entity
@@ -189,7 +178,7 @@ NEEDS: tuple[Need, ...] = (
     # ml_service/promote.py runs as the promotion identity.
     Need("promotion_identity", "aml_registry", "AzureML Registry User", "share the model dev registered", _PROMOTING),
     *(
-        Need(f"{environment.name}_{who}", "aml_registry", "Reader", why, _sets_with(environment))
+        Need(f"{environment.name}_{who}", "aml_registry", "Reader", why, promoting(environment))
         for environment in _LATER
         for who, why in (
             ("workspace", "pull the promoted model for its deployments"),

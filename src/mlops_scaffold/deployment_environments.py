@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlops_scaffold.conditions import AnyOf, Equals
 from mlops_scaffold.rules import DerivedName, Rule
 
 SINGLE = "single"
@@ -63,6 +64,17 @@ REGISTRY_SUFFIX = "registry"
 
 def environments_of(answer: str) -> tuple[Environment, ...]:
     return ENVIRONMENT_SETS[answer]
+
+
+def promoting(environment: Environment | None = None) -> AnyOf:
+    """The condition: the `environments` answer promotes (and sets `environment` up, when given)."""
+    return AnyOf(
+        tuple(
+            Equals("environments", answer)
+            for answer, chosen in ENVIRONMENT_SETS.items()
+            if chosen and (environment is None or environment in chosen)
+        )
+    )
 
 
 def non_production_ci_environments(answer: str) -> frozenset[str]:

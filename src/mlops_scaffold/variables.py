@@ -10,7 +10,7 @@ from typing import Any
 
 from mlops_scaffold import targets
 from mlops_scaffold.conditions import AnyOf, Contains, Equals
-from mlops_scaffold.deployment_environments import ENVIRONMENT_SETS, environment_names
+from mlops_scaffold.deployment_environments import environment_names, promoting
 from mlops_scaffold.model import GROUP, TEMPLATE, Variable
 from mlops_scaffold.naming import PER_ENVIRONMENT_DERIVED, derived_names
 from mlops_scaffold.options import DEPLOYMENT_TARGETS, PER_ENVIRONMENT
@@ -35,7 +35,7 @@ MONITORING = "monitoring"  # the part of the variables production monitoring rea
 DEPLOYED = AnyOf(tuple(Contains("deployment_targets", target) for target in DEPLOYMENT_TARGETS))
 # Workspaces per environment and a registry between them (ADR 28).
 PROMOTION = "promotion"  # the part of the variables promotion reads
-PROMOTING = AnyOf(tuple(Equals("environments", answer) for answer, chosen in ENVIRONMENT_SETS.items() if chosen))
+PROMOTING = promoting()
 
 VARIABLES: tuple[Variable, ...] = (
     Variable("BASE_NAME", "{base_name}", "Prefix of every Azure resource name"),

@@ -22,6 +22,7 @@ from mlops_scaffold.checks import (
     artifacts,
     behaviour,
     docs,
+    environment_names,
     exposure,
     iac,
     iac_schema,
@@ -49,6 +50,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     *trust.CHECKS,
     *behaviour.CHECKS,
     *docs.CHECKS,
+    *environment_names.CHECKS,
     *leaks.CHECKS,
     *aml.CHECKS,
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_scaffold.conditions import AllOf, AnyOf, Condition, Contains, Equals
-from mlops_scaffold.deployment_environments import ALL_ENVIRONMENTS, ENVIRONMENT_SETS, SINGLE, Environment
+from mlops_scaffold.deployment_environments import ALL_ENVIRONMENTS, SINGLE, promoting
 from mlops_scaffold.options import QUESTIONS_BY_NAME
 from mlops_scaffold.traits.values import PROMOTES, SCORING_IMAGE, SERVES, TRAINS_R, TRAITS, values_with
 
@@ -117,12 +117,6 @@ _ENVIRONMENT_INPUTS = (
 )
 
 
-def _sets_up(environment: Environment) -> AnyOf:
-    """The `environments` answers that set `environment` up."""
-    answers = [answer for answer, environments in ENVIRONMENT_SETS.items() if environment in environments]
-    return AnyOf(tuple(chosen("environments", answer) for answer in answers))
-
-
 # Paths that need two values at once.
 JOINT_PATHS: tuple[OptionalPath, ...] = (
     *(
@@ -147,7 +141,7 @@ JOINT_PATHS: tuple[OptionalPath, ...] = (
     # One IaC input per environment, or the project's one (ADR 28).
     *(OptionalPath(path, AllOf((chosen("iac", iac), chosen("environments", SINGLE)))) for iac, path in _PROJECT_INPUTS),
     *(
-        OptionalPath(path.format(environment=environment.name), AllOf((chosen("iac", iac), _sets_up(environment))))
+        OptionalPath(path.format(environment=environment.name), AllOf((chosen("iac", iac), promoting(environment))))
         for iac, path in _ENVIRONMENT_INPUTS
         for environment in ALL_ENVIRONMENTS
     ),
