@@ -19,6 +19,7 @@ from mlops_scaffold.deployment_environments import (
     ENVIRONMENT_SETS,
     REGISTRY_SUFFIX,
     environment_rows,
+    name_suffixes,
 )
 from mlops_scaffold.lifecycle.migrations import migrations_yaml
 from mlops_scaffold.options import PER_ENVIRONMENT, QUESTIONS, Derived, Question
@@ -90,24 +91,16 @@ def _location_validator() -> str:
 
 
 def _per_environment_checks(name: str, rule: naming.Rule) -> str:
-    """The answer with each chosen environment's name appended must follow the rule too
-    (deployment_environments.name_problems is the same check in Python)."""
+    """The answer with each suffix it takes here (each chosen environment's name, the registry's)
+    appended must follow the rule too (deployment_environments.name_problems in Python)."""
     pattern = _jinja_string(rule.full_pattern)
     checks = []
-    for environment in ALL_ENVIRONMENTS:
-        answers = [answer for answer, envs in ENVIRONMENT_SETS.items() if environment in envs]
-        derived = f"({name} ~ '-{environment.name}')"
+    for suffix in name_suffixes(name):
+        derived = f"({name} ~ '-{suffix.suffix}')"
+        answers = json.dumps(list(suffix.answers))
         checks.append(
-            f"{{% elif environments in {json.dumps(answers)} and ({derived} | regex_search({pattern})) is none %}}"
-            f"{name}: '{{{{ {name} }}}}' makes the {environment.name} name '{{{{ {derived} }}}}', "
-            f"which must {rule.message}"
-        )
-    if name == "resource_group":
-        promoting = [answer for answer, envs in ENVIRONMENT_SETS.items() if envs]
-        derived = f"({name} ~ '-{REGISTRY_SUFFIX}')"
-        checks.append(
-            f"{{% elif environments in {json.dumps(promoting)} and ({derived} | regex_search({pattern})) is none %}}"
-            f"{name}: '{{{{ {name} }}}}' makes the registry's resource group name '{{{{ {derived} }}}}', "
+            f"{{% elif environments in {answers} and ({derived} | regex_search({pattern})) is none %}}"
+            f"{name}: '{{{{ {name} }}}}' makes {suffix.what} '{{{{ {derived} }}}}', "
             f"which must {rule.message}"
         )
     return "".join(checks)

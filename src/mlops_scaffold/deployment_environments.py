@@ -127,21 +127,44 @@ def registry_resource_group(answers: Mapping[str, Any]) -> str | None:
     return f"{answers['resource_group']}-{REGISTRY_SUFFIX}"
 
 
+@dataclass(frozen=True)
+class NameSuffix:
+    """A name made from an answer by appending `-<suffix>` in the projects whose `environments`
+    answer is one of `answers`: each environment's own, and the registry's resource group."""
+
+    suffix: str
+    what: str  # as messages call the name
+    answers: tuple[str, ...]
+
+
+def name_suffixes(key: str) -> tuple[NameSuffix, ...]:
+    """Every name the answer `key` makes with a suffix (name_problems and copier's validator walk it)."""
+    found = [
+        NameSuffix(
+            environment.name,
+            f"the {environment.name} name",
+            tuple(answer for answer, chosen in ENVIRONMENT_SETS.items() if environment in chosen),
+        )
+        for environment in ALL_ENVIRONMENTS
+    ]
+    if key == "resource_group":
+        promoting_answers = tuple(answer for answer, chosen in ENVIRONMENT_SETS.items() if chosen)
+        found.append(NameSuffix(REGISTRY_SUFFIX, "the registry's resource group name", promoting_answers))
+    return tuple(found)
+
+
 def name_problems(answers: Mapping[str, Any], rules: Mapping[str, Rule]) -> list[tuple[str, str]]:
     """(answer, problem) for each name made from an answer here that breaks its Azure rule;
     `rules` are the per-environment answers' rules, in question order (as copier asks them)."""
-    names = per_environment_names(answers, rules)
+    chosen = answers.get("environments", SINGLE)
     problems = []
     for key, rule in rules.items():
         if key not in answers:
             continue  # a question that does not apply (a target not chosen)
-        for environment, named in names.items():
-            problem = rule.check(named[key])
-            if problem:
-                problems.append((key, f"makes the {environment} name {named[key]!r}, which {problem}"))
-        registry_group = registry_resource_group(answers)
-        if key == "resource_group" and registry_group and (problem := rule.check(registry_group)):
-            problems.append((key, f"makes the registry's resource group name {registry_group!r}, which {problem}"))
+        for suffix in name_suffixes(key):
+            name = f"{answers[key]}-{suffix.suffix}"
+            if chosen in suffix.answers and (problem := rule.check(name)):
+                problems.append((key, f"makes {suffix.what} {name!r}, which {problem}"))
     return problems
 
 

@@ -44,16 +44,20 @@ TF_SECURE_DEFAULTS: tuple[SecureDefault, ...] = (
 )  # fmt: skip
 
 
+def _single(value: Any) -> Any:
+    """A one-element list (python-hcl2 wraps blocks and values in them) as its element."""
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value
+
+
 def _dig(value: Any, path: str) -> Any:
     for key in path.split("."):
-        while isinstance(value, list) and len(value) == 1:
-            value = value[0]
+        value = _single(value)
         if not isinstance(value, dict) or key not in value:
             return None
         value = value[key]
-    while isinstance(value, list) and len(value) == 1:
-        value = value[0]
-    return _unquote(value)
+    return _unquote(_single(value))
 
 
 def _same(actual: Any, expected: Any) -> bool:
@@ -63,8 +67,7 @@ def _same(actual: Any, expected: Any) -> bool:
 
 
 def _first(value: Any) -> Any:
-    while isinstance(value, list) and len(value) == 1:
-        value = value[0]
+    value = _single(value)
     return value if isinstance(value, dict) else {}
 
 

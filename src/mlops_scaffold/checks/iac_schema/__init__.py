@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from mlops_scaffold.checks.base import Finding, content_key, keyed_by
+from mlops_scaffold.checks.iac._common import ARM_TEMPLATE
 from mlops_scaffold.checks.iac_schema import arm, azurerm_schema, terraform
 from mlops_scaffold.checks.iac_schema.arm_schema import SchemaStore
 from mlops_scaffold.checks.iac_schema.locate import AZURERM_PACKAGE_VERSION, arm_schema_dir, azurerm_assembly
@@ -55,7 +56,7 @@ _AZURERM_HINT = "run `make azurerm-schema` or set MLOPS_SCAFFOLD_AZURERM_JSII"
 def iac_schemas(project: Path) -> list[Finding]:
     """ARM resources and parameters, Terraform resources, data sources and azapi bodies against
     the vendors' schemas; API versions within two years of the newest stable one."""
-    has_arm = (project / arm.TEMPLATE).is_file()
+    has_arm = (project / ARM_TEMPLATE).is_file()
     has_terraform = (project / "environment_setup" / "tf-templates").is_dir()
     if not (has_arm or has_terraform):
         return []

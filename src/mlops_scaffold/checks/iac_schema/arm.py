@@ -15,9 +15,6 @@ from mlops_scaffold.checks.iac._common import arm_units
 from mlops_scaffold.checks.iac_schema.arm_schema import Problem, SchemaStore, is_expression
 from mlops_scaffold.checks.iac_schema.jsonlines import value_lines
 
-ARM_DIR = "environment_setup/arm-templates"
-TEMPLATE = f"{ARM_DIR}/cloud-environment.json"
-PARAMETERS = f"{ARM_DIR}/cloud-environment.parameters.json"
 API_WINDOW_YEARS = 2  # docs/decisions: an API version older than the newest stable minus this rots
 # Keys of a template resource that belong to the deployment, not to the resource type's schema.
 ENVELOPE = {"dependsOn", "condition", "copy", "comments", "metadata", "scope", "resources"}
