@@ -83,6 +83,13 @@ def non_production_ci_environments(answer: str) -> frozenset[str]:
     return frozenset(environment.ci_environment for environment in environments_of(answer) if environment is not PROD)
 
 
+def ci_environments(chosen: tuple[Environment, ...]) -> dict[str, Environment]:
+    """CI environment -> the environment its jobs change (an approval-gated one's rollback too)."""
+    found = {environment.ci_environment: environment for environment in chosen}
+    found.update({environment.rollback_ci_environment: environment for environment in chosen if environment.approval})
+    return found
+
+
 def previous(environment: Environment, chosen: tuple[Environment, ...]) -> Environment | None:
     """The environment whose success this one's deployment depends on (None for the first)."""
     index = chosen.index(environment)

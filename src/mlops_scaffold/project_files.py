@@ -280,5 +280,13 @@ def read_answers(project: Path) -> dict[str, Any]:
     return dict(data)  # the parse is shared; a caller may change its copy
 
 
+def recorded_answers(project: Path) -> dict[str, Any]:
+    """The answers file as a mapping, or {} when there is none (a check runs on any folder)."""
+    if not (project / ANSWERS_FILE).is_file():
+        return {}
+    data = Project.of(project).yaml(ANSWERS_FILE)
+    return dict(data) if isinstance(data, dict) else {}
+
+
 def public_answers(answers: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in answers.items() if not key.startswith("_")}

@@ -16,11 +16,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from mlops_scaffold import targets, yamlio
 from mlops_scaffold.checks.base import Finding, content_key, keyed_by
-from mlops_scaffold.project_files import Project, text_of
+from mlops_scaffold.project_files import Project, recorded_answers, text_of
 from mlops_scaffold.traits.paths import Flag
 from mlops_scaffold.traits.values import SCORING_IMAGE
 
@@ -90,7 +89,8 @@ def own_python(project: Path) -> str:
     requirements = project / "requirements.txt"
     if not requirements.is_file():
         raise NoProjectPython("requirements.txt is missing: no environment for azure-ai-ml can be built")
-    version = str(_answers(project).get("python_version") or f"{sys.version_info.major}.{sys.version_info.minor}")
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    version = str(recorded_answers(project).get("python_version") or running)
 
     def progress(message: str) -> None:
         print(f"mlops-scaffold check: {message}", file=sys.stderr, flush=True)
@@ -102,11 +102,6 @@ def own_python(project: Path) -> str:
     except subprocess.CalledProcessError as error:
         raise NoProjectPython(f"building the environment failed: {' '.join(map(str, error.cmd))[:200]}") from error
     return str(venv / "bin" / "python")
-
-
-def _answers(project: Path) -> dict[str, Any]:
-    path = project / ".copier-answers.yml"
-    return (yamlio.load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
 
 
 # Runs in the project's Python. For each job [project, output, dotenv]: the project's dry run into
@@ -275,7 +270,7 @@ def _last_line(text: str) -> str:
 
 def entry_points(project: Path) -> list[Finding]:
     """The ml_service modules the CI/CD pipelines call exist for the options chosen."""
-    answers = _answers(project)
+    answers = recorded_answers(project)
     expected = ["ml_service/dry_run.py", "ml_service/pipelines/run_training.py", "ml_service/deploy/endpoints.py"]
     expected += [f"ml_service/deploy/{target}.py" for target in answers.get("deployment_targets", [])]
     if answers.get("canary_release"):

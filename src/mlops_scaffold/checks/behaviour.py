@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -19,12 +19,14 @@ from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.deployment_environments import (
     SINGLE,
     Environment,
+    ci_environments,
     environments_of,
     non_production_ci_environments,
     per_environment_name,
 )
 from mlops_scaffold.deployment_environments import previous as previous_environment
-from mlops_scaffold.project_files import Project, text_of
+from mlops_scaffold.project_files import Project, recorded_answers, text_of
+from mlops_scaffold.traits.paths import ENVIRONMENT_INPUTS
 
 PIPELINE_FILES = (
     ".pipelines/*.yml",
@@ -423,12 +425,6 @@ COVERAGE: tuple[tuple[str, str], ...] = (
 )
 
 
-def _answers(project: Path) -> dict[str, Any]:
-    path = project / ".copier-answers.yml"
-    data = yamlio.load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    return data if isinstance(data, dict) else {}
-
-
 def effects_of(jobs: list[Job], chosen: list[str], elsewhere: frozenset[str] = frozenset()) -> list[Effect]:
     """Each command's effects; a job in one of the CI environments `elsewhere` (dev's, test's) changes
     that environment, not production, whatever it runs."""
@@ -526,20 +522,12 @@ def _violation(
     raise ValueError(f"unknown invariant rule {row.rule!r}")
 
 
-def ci_environments(chosen: tuple[Environment, ...]) -> dict[str, Environment]:
-    """CI environment -> the environment its jobs change (an approval-gated one's rollback too)."""
-    found = {environment.ci_environment: environment for environment in chosen}
-    found.update({environment.rollback_ci_environment: environment for environment in chosen if environment.approval})
-    return found
-
-
-def _belongs_to(answers: dict[str, Any], environment: Environment) -> list[str]:
-    """What names one environment in a pipeline: its variable group and its IaC input files."""
-    names = [f"{environment.name}.tfvars", f"{environment.name}.tfbackend"]
-    names.append(f"cloud-environment.{environment.name}.parameters.json")
+def _belongs_to(answers: dict[str, Any], environment: Environment) -> re.Pattern[str]:
+    """What names one environment in a pipeline, on its own: its IaC input files and its variable group."""
+    names = [PurePosixPath(path.format(environment=environment.name)).name for _, path in ENVIRONMENT_INPUTS]
     if "variable_group_name" in answers:
         names.append(per_environment_name(str(answers["variable_group_name"]), environment))
-    return names
+    return re.compile(rf"(?<![\w.-])({'|'.join(map(re.escape, names))})(?![\w.-])")
 
 
 def environment_findings(file: str, job_list: list[Job], answers: dict[str, Any]) -> list[Finding]:
@@ -551,6 +539,7 @@ def environment_findings(file: str, job_list: list[Job], answers: dict[str, Any]
     if not chosen:
         return []
     by_ci = ci_environments(chosen)
+    belonging = {environment: _belongs_to(answers, environment) for environment in chosen}
     findings = []
     for job in job_list:
         serving = by_ci.get(job.environment or "")
@@ -561,20 +550,18 @@ def environment_findings(file: str, job_list: list[Job], answers: dict[str, Any]
         if serving is None:
             continue
         texts = [*job.groups, *(command.text for command in job.commands)]
-        for other in chosen:
+        for other, pattern in belonging.items():
             if other is serving:
                 continue
-            for name in _belongs_to(answers, other):
-                pattern = rf"(?<![\w.-]){re.escape(name)}(?![\w.-])"
-                if any(re.search(pattern, text) for text in texts):
-                    message = f"runs in {job.environment} ({serving.name}) but uses {other.name}'s {name}"
-                    findings.append(Finding(file, job.line, f"job {job.name}: {message}"))
+            for name in sorted({match for text in texts for match in pattern.findall(text)}):
+                message = f"runs in {job.environment} ({serving.name}) but uses {other.name}'s {name}"
+                findings.append(Finding(file, job.line, f"job {job.name}: {message}"))
     return findings
 
 
 @reads(*PIPELINE_FILES)
 def check_behaviour(project: Path) -> list[Finding]:
-    answers = _answers(project)
+    answers = recorded_answers(project)
     chosen = list(answers.get("deployment_targets") or [])
     environments = environments_of(str(answers.get("environments", SINGLE)))
     elsewhere = non_production_ci_environments(str(answers.get("environments", SINGLE)))

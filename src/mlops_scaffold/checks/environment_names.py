@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mlops_scaffold import yamlio
 from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.deployment_environments import SINGLE, environments_of
 from mlops_scaffold.naming import PER_ENVIRONMENT_DERIVED, derived_names
 from mlops_scaffold.options import PER_ENVIRONMENT
-from mlops_scaffold.project_files import Project, text_of
+from mlops_scaffold.project_files import Project, recorded_answers, text_of
 
 FOLLOWED = (
     "README.md",
@@ -41,9 +40,8 @@ def single_names(answers: dict) -> dict[str, str]:
 
 @reads(*FOLLOWED, ".copier-answers.yml")
 def no_single_names(project: Path) -> list[Finding]:
-    answers_file = project / ".copier-answers.yml"
-    answers = yamlio.load(answers_file.read_text(encoding="utf-8")) if answers_file.is_file() else None
-    if not isinstance(answers, dict) or not environments_of(str(answers.get("environments", SINGLE))):
+    answers = recorded_answers(project)
+    if not environments_of(str(answers.get("environments", SINGLE))):
         return []
     names = single_names(answers)
     if not names:

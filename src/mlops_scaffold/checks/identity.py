@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_scaffold import yamlio
 from mlops_scaffold.access import (
     DEPLOYER,
     GIVEN,
@@ -52,7 +51,7 @@ from mlops_scaffold.checks.iac import (
 )
 from mlops_scaffold.checks.iac._common import arm_templates
 from mlops_scaffold.checks.iac.terraform import terraform_folders
-from mlops_scaffold.project_files import Project, text_of
+from mlops_scaffold.project_files import Project, recorded_answers, text_of
 
 ROLE_ASSIGNMENT_ARM = "microsoft.authorization/roleassignments"
 ROLE_ASSIGNMENT_TF = "azurerm_role_assignment"
@@ -297,11 +296,6 @@ def code_needs(project: Path) -> list[CodeNeed]:
 # --- the check ----------------------------------------------------------------------------------
 
 
-def _answers(project: Path) -> dict[str, Any]:
-    path = project / ".copier-answers.yml"
-    return (yamlio.load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
-
-
 @reads("environment_setup/*-templates/**/*", "ml_service/**/*.py", ".copier-answers.yml")
 def missing_grants(project: Path) -> list[Finding]:
     """Every need (access.NEEDS for the answers, and the ml_service code's) is granted by the IaC."""
@@ -310,7 +304,7 @@ def missing_grants(project: Path) -> list[Finding]:
         return []
     needs = [
         (need, None)
-        for need in needs_for(_answers(project))
+        for need in needs_for(recorded_answers(project))
         if not need.by_platform and (not need.if_own_identity or need.principal in granted.with_identity)
     ]
     needs += [(code.need, code) for code in code_needs(project)]

@@ -21,21 +21,17 @@ except ModuleNotFoundError:  # Python 3.10
 from mlops_scaffold import yamlio
 from mlops_scaffold.checks.base import Finding, reads
 from mlops_scaffold.model import PROMOTES
+from mlops_scaffold.project_files import recorded_answers
 from mlops_scaffold.traits.paths import Flag
 
 ANSWERS_FILE = ".copier-answers.yml"
 _PIN = re.compile(r"^[A-Za-z0-9_.\[\],-]+==[^=\s;]+(\s*;.*)?$")
 
 
-def _answers(project: Path) -> dict:
-    path = project / ANSWERS_FILE
-    return yamlio.load(path.read_text()) or {} if path.is_file() else {}
-
-
 @reads(ANSWERS_FILE, "*/training/**", "*/evaluate/**", "*/register/**", "*/scoring/**", "*/parameters.json", "data/**")
 def contract_files(project: Path) -> list[Finding]:
     """The files other areas and the pipelines call, for these answers."""
-    answers = _answers(project)
+    answers = recorded_answers(project)
     sample = answers.get("sample_name", "diabetes_regression")
     expected = [
         f"{sample}/training/train.py",
@@ -71,7 +67,7 @@ def makefile_targets(project: Path) -> list[Finding]:
     if not path.is_file():
         return [Finding("Makefile", None, "missing")]
     text = path.read_text()
-    answers = _answers(project)
+    answers = recorded_answers(project)
     targets = ["install", "lint", "test", "train", "serve", "smoke-test", "monitor", "retrain-if-drift"]
     if answers.get("batch_scoring", True):
         targets.append("batch-score")
@@ -110,7 +106,7 @@ def environments_pinned(project: Path) -> list[Finding]:
                 findings.append(Finding("requirements.txt", number, f"no --hash (run make lock): {line}"))
     else:
         findings.append(Finding("requirements.txt", None, "missing"))
-    python_version = str(_answers(project).get("python_version", ""))
+    python_version = str(recorded_answers(project).get("python_version", ""))
     for name in ("train.yml", "score.yml"):
         relative = f"environments/{name}"
         path = project / relative

@@ -110,7 +110,8 @@ _PROJECT_INPUTS = (
     ("arm", "environment_setup/arm-templates/cloud-environment.parameters.json"),
     ("terraform", "environment_setup/tf-templates/terraform.tfvars"),
 )
-_ENVIRONMENT_INPUTS = (
+# (flavour, path with {environment}): each environment's IaC inputs (behaviour checks name them too)
+ENVIRONMENT_INPUTS = (
     ("arm", "environment_setup/arm-templates/cloud-environment.{environment}.parameters.json"),
     ("terraform", "environment_setup/tf-templates/{environment}.tfvars"),
     ("terraform", "environment_setup/tf-templates/{environment}.tfbackend"),
@@ -142,7 +143,7 @@ JOINT_PATHS: tuple[OptionalPath, ...] = (
     *(OptionalPath(path, AllOf((chosen("iac", iac), chosen("environments", SINGLE)))) for iac, path in _PROJECT_INPUTS),
     *(
         OptionalPath(path.format(environment=environment.name), AllOf((chosen("iac", iac), promoting(environment))))
-        for iac, path in _ENVIRONMENT_INPUTS
+        for iac, path in ENVIRONMENT_INPUTS
         for environment in ALL_ENVIRONMENTS
     ),
 )
