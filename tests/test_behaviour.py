@@ -102,6 +102,22 @@ def test_rollback_behind_the_approval_is_caught(render_copy: Callable[..., Path]
     assert finding.startswith(f"{CD[platform]}:{_line_of(project, CD[platform], '--step rollback')}: ")
 
 
+@pytest.mark.parametrize("environments", ["single", "dev_test_prod"])
+def test_a_github_rollback_that_fires_after_failures_before_the_canary_is_caught(
+    render_copy: Callable[..., Path], environments: str
+) -> None:
+    """failure() alone sees every ancestor job: a failed deployment before the canary would roll back a
+    canary that never started."""
+    project = render_copy(ci_platform="github_actions", environments=environments, **BOTH_ENDPOINTS)
+    cd = CD["github_actions"]
+    assert check_behaviour(project) == []
+    text = (project / cd).read_text()
+    assert text.count("failure() && contains(needs.*.result, 'failure') && ") == 1
+    (project / cd).write_text(text.replace("failure() && contains(needs.*.result, 'failure') && ", "failure() && "))
+    finding = _one(check_behaviour(project), "rolls back after any failure before it")
+    assert finding.startswith(f"{cd}:{_line_of(project, cd, '--step rollback')}: ")
+
+
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_rollback_that_a_failed_step_cannot_trigger_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
     project = render_copy(ci_platform=platform, **BOTH_ENDPOINTS)
@@ -186,6 +202,7 @@ def test_invariants_and_traits_are_data_over_known_effects() -> None:
         "after-in-dependency",
         "after-every-in-dependency",
         "on-failure",
+        "own-failures-only",
         "gated",
         "ungated",
         "after-staging",
@@ -439,6 +456,30 @@ def test_prod_not_waiting_for_tests_smoke_tests_is_caught(render_copy: Callable[
     findings = [f for f in check_behaviour(project) if "without depending on the smoke test of job" in f.message]
     assert findings and all("deploys in production" in f.message for f in findings), findings
     assert any(PROD_FIRST_DEPLOY[platform].split()[-1].rstrip(":") in f.message for f in findings)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_retraining_is_scheduled_in_dev_and_production_only_watches(
+    render: Callable[..., Path], platform: str
+) -> None:
+    project = render(ci_platform=platform, **CHAIN, canary_release=False)
+    effects = [
+        (kind, job.environment)
+        for job in pipeline_graphs(project)[CD[platform]]
+        for command in job.commands
+        for kind, _, _ in traits.command_effects(command.text, CHAIN["deployment_targets"])
+        if kind in ("monitor", "retrain")
+    ]
+    assert sorted(set(effects)) == [("monitor", "production"), ("retrain", "development")]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_retraining_scheduled_in_production_is_caught(render_copy: Callable[..., Path], platform: str) -> None:
+    """prod's monitoring step without --scope monitors would also create the retraining schedules there."""
+    project = render_copy(ci_platform=platform, **CHAIN)
+    anchor = "- stage: Schedules_prod" if platform == "azure_devops" else "  schedules-prod:"
+    _after(project, CD[platform], anchor, "ml_service.monitoring --scope monitors", "ml_service.monitoring")
+    _one(check_behaviour(project), "creates retraining schedules in production: only dev trains")
 
 
 def test_training_outside_dev_is_caught(render_copy: Callable[..., Path]) -> None:

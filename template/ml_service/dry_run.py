@@ -207,7 +207,9 @@ def entities(settings: Settings, model: RegisteredModel) -> Entities:
     if deployed:  # production monitoring and retraining (ml_service/monitoring.py)
         from ml_service.monitoring import schedules
 
-        yield from schedules(settings, deployed)
+        # with environments, dev retrains and production only watches (what the CD creates in each)
+        for scope in ("retraining", "monitors") if "promotion" in chosen else ("all",):
+            yield from schedules(settings, deployed, scope)
 
 
 def write_entities(output: Path, entities: Entities) -> list[Path]:

@@ -13,11 +13,16 @@
   Service the file share their scoring containers write), then train -> evaluate -> register, where
   train runs only on a breach and the evaluate gate registers only a better model.
 
+- `drift_monitoring_schedule()`: with environments (ADR 28 of the template), production only watches:
+  the same monitor daily over what a target collected, without training; a breach fails the job.
+
 Everything is built offline (the dry run writes it); `main` creates or updates the schedules after
 a deployment to TARGET (Azure ML's model monitor watches online endpoints only, managed and
-Kubernetes; the drift-retraining pipeline watches every target that collects):
+Kubernetes; the drift pipelines watch every target that collects):
 
     python -m ml_service.monitoring --target TARGET [--target TARGET ...]
+    python -m ml_service.monitoring --scope monitors --target TARGET ...  # production: watch, never train
+    python -m ml_service.monitoring --scope retraining                    # dev: the retraining schedule
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from azure.ai.ml.entities import (
 )
 
 from ml_service.cli import run
+from ml_service.compute import cluster, get_or_create_compute
 from ml_service.data import training_input
 from ml_service.deploy.endpoints import endpoint_name, target_module
 from ml_service.deploy.endpoints import targets as deployment_targets
@@ -162,10 +168,13 @@ def retraining_schedule(settings: Settings) -> JobSchedule:
     )
 
 
-MONITOR = (
+# The monitor's report; with --breach-output it writes breach.json and exits 0 on a breach, without it
+# a breach exits 1 (fails the job).
+MONITOR_REPORT = (
     "python -m {package}.monitoring.monitor --log ${{inputs.log}} --reference ${{inputs.reference}}"
-    " --output ${{outputs.report}} --breach-output ${{outputs.breach}}"
+    " --output ${{outputs.report}}"
 )
+MONITOR = MONITOR_REPORT + " --breach-output ${{outputs.breach}}"
 # The drift-retraining pipelines run an hour after Azure ML's monitors (MONITOR_CRON).
 DRIFT_RETRAINING_CRON = "0 7 * * *"
 DRIFT_RETRAINING_BUILD_URI = "azureml://schedules/drift-retraining"
@@ -243,6 +252,53 @@ def drift_retraining_schedule(settings: Settings, target: str, collected: str | 
     )
 
 
+def drift_monitoring_pipeline(settings: Settings, target: str, collected: str) -> PipelineJob:
+    """The monitor of drift_retraining_pipeline() alone, for a workspace that must not train (production
+    with environments): it judges what `target` scored against the training data, writes its report,
+    and fails on a breach (the monitor's exit code), so the failed run is the alert; retraining happens
+    in dev, whose model is then promoted again."""
+    package = settings.sources_dir_train
+    environment = reference(training_environment(settings))
+    monitor_step = command(
+        name=f"{package}_monitor",
+        display_name="Monitor",
+        command=MONITOR_REPORT.replace("{package}", package),
+        code=str(PROJECT_ROOT),
+        environment=environment,
+        inputs={"log": Input(type=AssetTypes.URI_FOLDER), "reference": Input(type=AssetTypes.URI_FILE)},
+        outputs={"report": Output(type=AssetTypes.URI_FOLDER)},
+        is_deterministic=False,  # the collected inputs grow between runs under the same path
+    )
+    name = f"{settings.training_pipeline_name}-{target}-drift-monitoring"
+
+    @dsl.pipeline(
+        name=name,
+        display_name=name,
+        description=f"Fails when what the {target} deployment scored drifts (docs/monitoring.md)",
+        compute=settings.aml_compute_cluster_name,
+    )
+    def pipeline(log, data):  # dsl reads no string annotations
+        monitor = monitor_step(log=log, reference=data)
+        monitor.name = "monitor"
+        return {"report": monitor.outputs.report}
+
+    job = pipeline(log=Input(type=AssetTypes.URI_FOLDER, path=collected), data=training_input(settings))
+    job.experiment_name = f"{settings.experiment_name}-drift-monitoring"
+    job.tags = {"Target": target}
+    return job
+
+
+def drift_monitoring_schedule(settings: Settings, target: str, collected: str | None = None) -> JobSchedule:
+    """The drift-monitoring pipeline of `target` daily at DRIFT_RETRAINING_CRON."""
+    collected = collected or collected_inputs(settings, target)
+    return JobSchedule(
+        name=f"{settings.training_pipeline_name}-{target}-drift-monitoring",
+        trigger=CronTrigger(expression=DRIFT_RETRAINING_CRON),
+        create_job=drift_monitoring_pipeline(settings, target, collected),
+        description=f"Watches what {target} scores for drift; retraining happens in dev (docs/monitoring.md)",
+    )
+
+
 class JobFileSchedule(JobSchedule):
     """A JobSchedule written as YAML that names its job's file (`create_job: {type, job: FILE}`): the
     form `az ml schedule create --file` loads, which validates the job file too."""
@@ -260,16 +316,42 @@ class JobFileSchedule(JobSchedule):
         return {**super()._to_dict(), "create_job": {"type": self.create_job.type, "job": self.job_file}}
 
 
-def schedules(settings: Settings, targets: list[str]) -> Iterator[tuple[str, Any]]:
-    """(dry-run file, entity): the retraining pipeline and its schedule, the model monitor of each
-    online endpoint, and the drift-retraining pipeline of each target with its schedule."""
-    retraining = retraining_schedule(settings)
-    yield "jobs/retraining_pipeline.yml", retraining.create_job
-    yield "schedules/retraining.yml", JobFileSchedule(retraining, "../jobs/retraining_pipeline.yml")
+# What `--scope` creates: everything in one workspace (a project without environments), or split so
+# that production only watches and dev, the one workspace that trains, retrains (ADR 28).
+SCOPES = ("all", "monitors", "retraining")
+
+
+def schedules(settings: Settings, targets: list[str], scope: str = "all") -> Iterator[tuple[str, Any]]:
+    """(dry-run file, entity) of `scope`: the retraining pipeline and its schedule (all, retraining);
+    the model monitor of each online endpoint (all, monitors); for each collecting target the
+    drift-retraining pipeline and its schedule (all) or the drift-monitoring one (monitors)."""
+    if scope in ("all", "retraining"):
+        retraining = retraining_schedule(settings)
+        yield "jobs/retraining_pipeline.yml", retraining.create_job
+        yield "schedules/retraining.yml", JobFileSchedule(retraining, "../jobs/retraining_pipeline.yml")
+    if scope == "retraining":
+        return
     for endpoint in monitored_endpoints(settings, targets):
         yield f"schedules/{endpoint}-monitor.yml", monitor_schedule(settings, endpoint, PRODUCTION)
     for target in collecting(targets):
-        yield from drift_retraining_entities(settings, target)
+        if scope == "monitors":
+            yield from drift_monitoring_entities(settings, target)
+        else:
+            yield from drift_retraining_entities(settings, target)
+
+
+def created_schedules(settings: Settings, targets: list[str], scope: str) -> list[JobSchedule | MonitorSchedule]:
+    """The schedules `main` creates or updates for `scope` (those schedules() writes for the dry run)."""
+    found: list[JobSchedule | MonitorSchedule] = []
+    if scope in ("all", "retraining"):
+        found.append(retraining_schedule(settings))
+    if scope != "retraining":
+        found += [
+            monitor_schedule(settings, endpoint, PRODUCTION) for endpoint in monitored_endpoints(settings, targets)
+        ]
+        drift = drift_monitoring_schedule if scope == "monitors" else drift_retraining_schedule
+        found += [drift(settings, target) for target in collecting(targets)]
+    return found
 
 
 def drift_retraining_entities(
@@ -280,6 +362,16 @@ def drift_retraining_entities(
     job_file = f"jobs/{target}_drift_retraining_pipeline.yml"
     yield job_file, schedule.create_job
     yield f"schedules/{target}-drift-retraining.yml", JobFileSchedule(schedule, f"../{job_file}")
+
+
+def drift_monitoring_entities(
+    settings: Settings, target: str, collected: str | None = None
+) -> Iterator[tuple[str, Any]]:
+    """(dry-run file, entity): the drift-monitoring pipeline of `target` and its schedule."""
+    schedule = drift_monitoring_schedule(settings, target, collected)
+    job_file = f"jobs/{target}_drift_monitoring_pipeline.yml"
+    yield job_file, schedule.create_job
+    yield f"schedules/{target}-drift-monitoring.yml", JobFileSchedule(schedule, f"../{job_file}")
 
 
 def monitored_by_azure_ml(target: str) -> bool:
@@ -308,18 +400,25 @@ def monitored_endpoints(settings: Settings, targets: Iterable[str]) -> list[str]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     targets = deployment_targets()
-    parser.add_argument("--target", required=True, action="append", choices=targets, help="a deployed target")
+    parser.add_argument("--target", action="append", default=[], choices=targets, help="a deployed target")
+    parser.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default="all",
+        help="all (one workspace), monitors (production: watch, never train) or retraining (dev)",
+    )
     args = parser.parse_args(argv)
+    if args.scope != "retraining" and not args.target:
+        parser.error(f"--target is required with --scope {args.scope}")
 
     def _main() -> int:
         from ml_service.workspace import workspace_client
 
         settings = load_settings()
         ml_client = workspace_client(settings)
-        endpoints = monitored_endpoints(settings, args.target)
-        monitors = [monitor_schedule(settings, endpoint, PRODUCTION) for endpoint in endpoints]
-        monitors += [drift_retraining_schedule(settings, target) for target in collecting(args.target)]
-        for schedule in [retraining_schedule(settings), *monitors]:
+        if args.scope == "monitors" and collecting(args.target):  # the drift monitors' cluster (min 0 nodes)
+            get_or_create_compute(ml_client, cluster(settings.training_cluster))
+        for schedule in created_schedules(settings, args.target, args.scope):
             ml_client.schedules.begin_create_or_update(schedule).result()
             print(f"Created or updated the schedule {schedule.name}")
         return 0

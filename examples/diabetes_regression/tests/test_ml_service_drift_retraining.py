@@ -14,7 +14,12 @@ import pytest
 from azure.ai.ml.entities._load_functions import load_schedule  # the schedule loader; not exported by azure.ai.ml
 
 from ml_service.dry_run import write_entities
-from ml_service.monitoring import DRIFT_RETRAINING_CRON, contract, drift_retraining_entities
+from ml_service.monitoring import (
+    DRIFT_RETRAINING_CRON,
+    contract,
+    drift_monitoring_entities,
+    drift_retraining_entities,
+)
 from ml_service.settings import PROJECT_ROOT
 from ml_service.testing import example_settings
 
@@ -97,3 +102,26 @@ def test_a_breach_retrains_and_registers_through_the_gate_and_no_breach_trains_n
     assert len(versions) == (1 if shifted else 0)
     if shifted:  # a scheduled build id is made unique per run, so the next breach registers again
         assert versions[0].tags["BuildId"].startswith(f"{parameters['build_id']}-")
+
+
+@pytest.mark.parametrize("shifted", [False, True], ids=["no-drift", "drift"])
+def test_the_drift_monitor_of_a_workspace_that_must_not_train_fails_on_a_breach_and_trains_nothing(
+    shifted: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--scope monitors` (production with environments): the monitor alone, whose failure is the alert."""
+    write_entities(tmp_path / "aml", drift_monitoring_entities(SETTINGS, TARGET, COLLECTED))
+    loaded = load_schedule(tmp_path / "aml" / "schedules" / f"{TARGET}-drift-monitoring.yml")
+    assert loaded.trigger.expression == DRIFT_RETRAINING_CRON
+    assert list(loaded.create_job.jobs) == ["monitor"]
+    score = importlib.import_module(f"{SETTINGS.sources_dir_train}.scoring.score")
+    training = np.loadtxt(REFERENCE, delimiter=",", skiprows=1)[:, : len(contract(SETTINGS).FEATURES)]
+    rows = training[::2] * 10 + 100 if shifted else training[::2]
+    collected = tmp_path / "collected" / "2026" / "01" / "01" / "00"
+    collected.mkdir(parents=True)
+    score.collect(collected / "part.jsonl", rows, np.zeros(len(rows)))
+    monkeypatch.chdir(PROJECT_ROOT)
+    job = loaded.create_job.jobs["monitor"]
+    report = tmp_path / "report"
+    argv = bind(job.component.command, {"log": tmp_path / "collected", "reference": REFERENCE, "report": report})
+    assert importlib.import_module(argv[2]).main(argv[3:]) == (1 if shifted else 0)
+    assert (report / "report.html").is_file()

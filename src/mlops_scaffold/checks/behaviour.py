@@ -35,6 +35,8 @@ PIPELINE_FILES = (
     ".github/actions/*/action.yml",
     ".copier-answers.yml",
 )
+# a GitHub Actions condition that also asks for a failed direct dependency (failure() alone sees every ancestor)
+DIRECT_FAILURE = r"\bcontains\(\s*needs\.\*\.result\s*,\s*'failure'\s*\)"
 PARAMETER = re.compile(r"\$\{\{\s*(?:parameters|inputs)\.([\w-]+)\s*\}\}")
 
 
@@ -97,8 +99,9 @@ class Job:
     needs: list[str]
     condition: str
     commands: list[Command] = field(default_factory=list)
-    # failure() in GitHub Actions sees every ancestor job; failed() in Azure DevOps only the direct
-    # dependencies (a skipped stage is not a failed one).
+    # failure() in GitHub Actions sees every ancestor job (unless the condition also asks that a direct
+    # dependency failed, DIRECT_FAILURE); failed() in Azure DevOps only the direct dependencies (a
+    # skipped stage is not a failed one).
     failure_sees_ancestors: bool = False
     # Azure DevOps variable groups it reads (pipeline, stage and job level): whose names it uses
     groups: list[str] = field(default_factory=list)
@@ -286,7 +289,7 @@ def github_jobs(project: Path, path: Path, data: Any) -> list[Job]:
                 _names(job.get("needs")),
                 str(job.get("if", "")),
                 commands,
-                failure_sees_ancestors=True,
+                failure_sees_ancestors=not re.search(DIRECT_FAILURE, str(job.get("if", ""))),
             )
         )
     return jobs
@@ -389,6 +392,13 @@ INVARIANTS: tuple[Invariant, ...] = (
     Invariant("rollback", "on-failure", "", "rolls back whatever happened: its condition must be failed() / failure()"),
     Invariant(
         "rollback",
+        "own-failures-only",
+        "",
+        "rolls back after any failure before it, also one before the canary started (failure() sees every "
+        "ancestor job, {argument}): add contains(needs.*.result, 'failure')",
+    ),
+    Invariant(
+        "rollback",
         "after-every-in-dependency",
         "traffic",
         "does not depend on job {argument}, so a failure there cannot trigger the rollback",
@@ -409,6 +419,13 @@ INVARIANTS: tuple[Invariant, ...] = (
         environments_only=True,
     ),
     Invariant("train", "trains-here", "", "trains in {environment}: only dev trains", environments_only=True),
+    Invariant(
+        "retrain",
+        "trains-here",
+        "",
+        "creates retraining schedules in {environment}: only dev trains (--scope monitors watches without training)",
+        environments_only=True,
+    ),
     Invariant(
         "deploy",
         "after-previous-environment",
@@ -487,6 +504,9 @@ def _violation(
         return missing[0] if missing else None
     if row.rule == "targets-chosen":
         return None if chosen else ""
+    if row.rule == "own-failures-only":
+        earlier = sorted(ancestors - set(effect.job.needs)) if effect.job.failure_sees_ancestors else []
+        return f"e.g. {earlier[0]}" if earlier else None
     if row.rule == "on-failure":
         return None if re.search(r"\bfail(?:ed|ure)\(\)", effect.job.condition) else ""
     if row.rule == "gated":

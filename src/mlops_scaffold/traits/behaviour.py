@@ -67,7 +67,13 @@ CANARY_STEPS: dict[str, tuple[str, bool]] = {
 
 # Production monitoring: ml_service.monitoring creates the model monitor of each --target and the
 # retraining schedule (docs/monitoring.md in a generated repo). Both change what runs in production.
+# With environments, `--scope monitors` only watches and `--scope retraining` only retrains.
 MONITORING_MODULE = r"\bpython3? -m ml_service\.monitoring\b"
+MONITORING_SCOPES: dict[str, tuple[bool, bool]] = {  # --scope value -> (monitors, retrains)
+    "all": (True, True),
+    "monitors": (True, False),
+    "retraining": (False, True),
+}
 
 # Commands whose effect does not depend on a target: (regex, effect kind, changes production).
 COMMAND_EFFECTS: tuple[tuple[str, str, bool], ...] = (
@@ -110,8 +116,12 @@ def command_effects(command: str, chosen: list[str] | tuple[str, ...]) -> list[t
         kind, production = CANARY_STEPS.get(step.group(1) if step else "", ("deploy", True))
         effects.append((kind, canary_target(chosen), production))
     if re.search(MONITORING_MODULE, command):
-        effects += [("monitor", target, True) for target in re.findall(r"--target[ =](\w+)", command)]
-        effects.append(("retrain", None, True))
+        scope = re.search(r"--scope[ =](\w+)", command)
+        monitors, retrains = MONITORING_SCOPES.get(scope.group(1) if scope else "all", (True, True))
+        if monitors:
+            effects += [("monitor", target, True) for target in re.findall(r"--target[ =](\w+)", command)]
+        if retrains:
+            effects.append(("retrain", None, True))
     for pattern, kind, production in COMMAND_EFFECTS:
         if re.search(pattern, command):
             effects.append((kind, None, production))
