@@ -11,7 +11,7 @@ from mlops_scaffold.options import QUESTIONS
 def test_options_json_lists_every_question(capsys):
     assert main(["options", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [row["name"] for row in rows] == [question.name for question in QUESTIONS if question.offered]
+    assert [row["name"] for row in rows] == [question.name for question in QUESTIONS]
     assert all(row["help"] for row in rows)
 
 

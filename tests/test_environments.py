@@ -1,6 +1,6 @@
-"""Environments (issue 17, ADR 28): the `environments` answer, not offered yet, its per-environment
-names and the local promotion loop it brings. The matrix does not vary it until it is offered, so
-these tests render its values themselves."""
+"""Environments (issue 17, ADR 28): the `environments` answer, its per-environment names and the
+local promotion loop it brings. The matrix multiplies every other axis by it; these tests pin the
+model and the pairs the matrix does not single out."""
 
 from __future__ import annotations
 
@@ -40,17 +40,16 @@ from mlops_scaffold.variables import PER_ENVIRONMENT_KEYS, environment_variables
 MULTI = [answer for answer, chosen in ENVIRONMENT_SETS.items() if chosen]
 
 
-def test_the_question_is_not_offered_yet(tmp_path: Path, capsys) -> None:
+def test_the_question_is_asked_listed_and_accepted(tmp_path: Path) -> None:
+    """Offered (ADR 28's flag is gone): copier asks it, `options` lists it, `new -d` renders it."""
     question = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())["environments"]
-    assert question["when"] is False and question["default"] == SINGLE
-    assert "environments" not in {row["name"] for row in options_table()}
+    assert "when" not in question and question["default"] == SINGLE
+    assert question["choices"] == list(ENVIRONMENT_SETS)
+    assert "environments" in {row["name"] for row in options_table()}
     dest = tmp_path / "project"
-    assert cli_main(["new", str(dest), "--defaults", "-d", "environments=dev_prod"]) == 2
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].endswith(
-        "environments: not offered yet (docs/decisions/0028-environments-behind-a-flag.md)"
-    )
-    assert not dest.exists()
+    assert cli_main(["new", str(dest), "--defaults", "-d", "environments=dev_prod"]) == 0
+    assert read_answers(dest)["environments"] == "dev_prod"
+    assert (dest / "ml_service" / "promote.py").is_file()
 
 
 def test_promotion_order_and_who_trains() -> None:

@@ -11,7 +11,6 @@ from conftest import CANONICAL_ANSWERS, REPO_ROOT
 from mlops_scaffold import naming
 from mlops_scaffold.copier_yml import render_copier_yml
 from mlops_scaffold.options import (
-    OFFERED_QUESTIONS,
     QUESTIONS,
     QUESTIONS_BY_NAME,
     AnswerError,
@@ -27,12 +26,10 @@ def test_copier_yml_is_generated_from_the_options_model():
 
 def test_copier_yml_asks_the_model_questions_with_its_defaults_and_choices():
     config = yaml.safe_load((REPO_ROOT / "copier.yml").read_text(encoding="utf-8"))
+    # computed values (`when: false`) follow the questions
     asked = {key: value for key, value in config.items() if not key.startswith("_") and value.get("when") is not False}
-    assert list(asked) == [question.name for question in OFFERED_QUESTIONS]
+    assert list(asked) == [question.name for question in QUESTIONS]
     for question in QUESTIONS:
-        if not question.offered:  # declared, never asked (ADR 28); the same entry otherwise
-            assert config[question.name]["when"] is False, question.name
-            asked[question.name] = config[question.name]
         entry = asked[question.name]
         expected_default = question.default.jinja if isinstance(question.default, Derived) else question.default
         if isinstance(expected_default, tuple):

@@ -129,6 +129,49 @@ def test_changing_an_answer_adds_exactly_that_options_files(generate: Callable[.
     assert yaml.safe_load(after[".copier-answers.yml"])["deployment_targets"] == ["aci", "aks"]
 
 
+def test_single_to_dev_prod_adds_the_environments_and_keeps_every_edit(
+    generate: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The documented `mlops-scaffold update -d environments=dev_prod` (docs/updating.md): the
+    project becomes what a fresh dev_prod generation is, plus the team's edits and files."""
+    project = generate(V2, tmp_path / "project")
+    edited = {path.relative_to(project).as_posix() for path in user_edits(project)}
+    before = tree(project)
+    code, _ = _cli("update", str(project), "--vcs-ref", V2, "-d", "environments=dev_prod")
+    assert code == 0
+    after = tree(project)
+    single = tree(generate(V2, tmp_path / "single"))
+    dev_prod = tree(generate(V2, tmp_path / "dev_prod", environments="dev_prod"))
+    assert set(after) - set(before) == set(dev_prod) - set(single)
+    assert "ml_service/promote.py" in after
+    assert set(before) - set(after) == set(single) - set(dev_prod), "removed more than single's own files"
+    assert after["notes.md"] == before["notes.md"]
+    for name in edited:
+        assert USER_LINE.encode() in after[name] or name == ".env.example", name
+    assert b"EXPERIMENT_NAME=our-experiment" in after[".env.example"]
+    answers = ".copier-answers.yml"
+    assert without_commit(after.pop(answers)) == without_commit(dev_prod.pop(answers))
+    # every file the team did not touch is dev_prod's, and the edited ones carry dev_prod's changes too
+    untouched = [name for name in dev_prod if name not in edited and name != RENAME.new]
+    assert [name for name in untouched if after[name] != dev_prod[name]] == []
+    readme = after["README.md"].decode()
+    assert all(line in readme for line in dev_prod["README.md"].decode().splitlines()), "README lost dev_prod's lines"
+
+
+def test_an_answer_change_the_names_cannot_take_is_refused_before_copier_runs(
+    generate: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 30-character workspace name fits `single` but not `<name>-prod` (33 at most): one line,
+    nothing changed."""
+    project = generate(V2, tmp_path / "project", workspace_name="w" * 30)
+    before = tree(project)
+    code, _ = _cli("update", str(project), "--vcs-ref", V2, "-d", "environments=dev_prod")
+    assert code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "workspace_name" in lines[0] and "-prod" in lines[0], lines
+    assert tree(project) == before and not git(project, "status", "--porcelain")
+
+
 def test_migration_hook_outside_copier_renders_the_base_and_follows_chained_renames(
     generate: Callable[..., Path], template_repo: Path, tmp_path: Path
 ) -> None:

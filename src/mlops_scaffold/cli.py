@@ -16,7 +16,7 @@ from mlops_scaffold.destination import DestinationError
 from mlops_scaffold.lifecycle import cli as lifecycle_cli
 from mlops_scaffold.matrix import cli as matrix_cli
 from mlops_scaffold.options import (
-    OFFERED_QUESTIONS,
+    QUESTIONS,
     QUESTIONS_BY_NAME,
     AnswerError,
     Derived,
@@ -98,7 +98,7 @@ def options_table() -> list[dict[str, Any]]:
             "rule": question.rule.message if question.rule else None,
             "axis": question.axis,
         }
-        for question in OFFERED_QUESTIONS
+        for question in QUESTIONS
     ]
 
 

@@ -131,9 +131,7 @@ def _question_block(question: Question) -> str:
     if question.multiselect:
         lines.append("  multiselect: true")
     lines.append(f"  default: {_default(question)}")
-    if not question.offered:
-        lines.append("  when: false  # not offered yet (ADR 28): never asked, the default unless -d sets it")
-    elif question.when.jinja() != "true":
+    if question.when.jinja() != "true":
         lines.append(f"  when: {_quote('{{ ' + question.when.jinja() + ' }}')}")
     validator = _validator(question)
     if validator:

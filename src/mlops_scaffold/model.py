@@ -40,10 +40,6 @@ class Question:
     # its pipelines, IaC or docs; the matrix cycles scalars over these groups.
     shapes_run: bool = False
     cycled: bool = False  # a scalar the matrix cycles through so each value appears once at least
-    # False while the behaviour behind the question is being built (ADR 28): copier never asks it
-    # (`when: false`), `mlops-scaffold options` does not list it, `new -d` refuses it, and the
-    # matrix does not vary it. Tests render its other values with copier's data.
-    offered: bool = True
     # A name each environment needs its own of (ADR 28): an Azure resource name unique in a region,
     # the subscription or worldwide, or a CI object that holds one environment's values or identity
     # (variable group, service connection). Each environment's is the answer with `-<environment>` appended,

@@ -62,7 +62,8 @@ QUESTIONS: tuple[Question, ...] = (
         "str",
         SINGLE,
         choices=tuple(ENVIRONMENT_SETS),
-        offered=False,  # ADR 28: offered once its IaC, pipelines and docs land
+        axis=True,
+        shapes_run=True,  # dev_* projects carry the promotion code, its tests and `make promote`
     ),
     Question(
         "resource_group",
@@ -192,8 +193,6 @@ QUESTIONS_BY_NAME: dict[str, Question] = {question.name: question for question i
 PER_ENVIRONMENT: dict[str, naming.Rule] = {
     question.name: question.rule for question in QUESTIONS if question.per_environment and question.rule
 }
-# The questions users are asked and shown (a question is hidden while its behaviour is built, ADR 28).
-OFFERED_QUESTIONS: tuple[Question, ...] = tuple(question for question in QUESTIONS if question.offered)
 AXES: tuple[Question, ...] = tuple(question for question in QUESTIONS if question.axis)
 
 
@@ -240,8 +239,6 @@ def parse_cli_value(name: str, text: str) -> Any:
     question = QUESTIONS_BY_NAME.get(name)
     if question is None:
         raise AnswerError(f"{name}: no such question (see `mlops-scaffold options`)")
-    if not question.offered:
-        raise AnswerError(f"{name}: not offered yet (docs/decisions/0028-environments-behind-a-flag.md)")
     if question.type == "bool":
         lowered = text.strip().lower()
         if lowered in {"true", "yes", "y", "1", "on"}:

@@ -24,11 +24,15 @@ class Combination:
 
     @property
     def id(self) -> str:
-        """A short, stable, readable name: ado-arm-<target>+<target>-canary-batch-r_none-py3.11."""
+        """A short, stable, readable name: ado-arm-<target>+<target>-canary-batch-r_none-py3.11, with
+        the environments after the IaC when there are several (ado-arm-dev_prod-…), so a single
+        workspace's ids stay what they were."""
         a = self.answers
+        environments = a.get("environments", "single")
         parts = [
             "ado" if a["ci_platform"] == "azure_devops" else "gha",
             a["iac"],
+            *([environments] if environments != "single" else []),
             "+".join(a["deployment_targets"]) or "notargets",
         ]
         if a.get("canary_release"):
