@@ -39,10 +39,28 @@ def registry(settings: Settings) -> Any:
     )
 
 
+def in_registry(settings: Settings, model: RegisteredModel) -> bool:
+    """Whether the registry already holds this name and version (an earlier release promoted it)."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    from ml_service.workspace import registry_client
+
+    try:
+        registry_client(settings.aml_registry_name).models.get(name=model.name, version=model.version)
+    except ResourceNotFoundError:
+        return False
+    return True
+
+
 def share(settings: Settings, model: RegisteredModel) -> RegisteredModel:
-    """Copy the workspace's model version into the registry under the same name and version."""
+    """Copy the workspace's model version into the registry under the same name and version,
+    unless it is there already: redeploying an earlier version (a rollback) promotes it again,
+    and a registry version cannot be overwritten."""
     from ml_service.workspace import workspace_client
 
+    if in_registry(settings, model):
+        print(f"{model.name} {model.version} is in the registry {settings.aml_registry_name} already: not shared again")
+        return promoted(settings, model)
     workspace_client(settings).models.share(
         name=model.name,
         version=model.version,

@@ -36,8 +36,9 @@ def test_the_promoted_reference_names_the_registry() -> None:
 
 
 def test_promote_shares_the_version_and_hands_on_a_model_json(tmp_path: Path, monkeypatch, capsys) -> None:
-    client = FakeMLClient()
+    client, registry = FakeMLClient(), FakeMLClient()
     monkeypatch.setattr("ml_service.workspace.workspace_client", lambda settings: client)
+    monkeypatch.setattr("ml_service.workspace.registry_client", lambda name: registry)
     monkeypatch.setattr(promote, "load_settings", lambda: example_settings("promotion"))
     source = tmp_path / "model.json"
     source.write_text(json.dumps({"registered": True, "name": MODEL.name, "version": "7"}), encoding="utf-8")
@@ -47,6 +48,24 @@ def test_promote_shares_the_version_and_hands_on_a_model_json(tmp_path: Path, mo
     assert client.models.calls == [("share", (MODEL.name, "7"), arguments)]
     assert read_model_json(output) == RegisteredModel(MODEL.name, "7", registry=REGISTRY)
     assert f"into the registry {REGISTRY}" in capsys.readouterr().out
+
+
+def test_a_version_the_registry_holds_is_not_shared_again(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Redeploying an earlier run's model (a rollback) promotes a version shared before: the
+    registry keeps it, so promotion hands it on without sharing (which Azure would refuse)."""
+    client, registry = FakeMLClient(), FakeMLClient()
+    registry.models.existing[MODEL.name] = MODEL
+    monkeypatch.setattr("ml_service.workspace.workspace_client", lambda settings: client)
+    monkeypatch.setattr("ml_service.workspace.registry_client", lambda name: registry)
+    monkeypatch.setattr(promote, "load_settings", lambda: example_settings("promotion"))
+    source = tmp_path / "model.json"
+    source.write_text(json.dumps({"registered": True, "name": MODEL.name, "version": "7"}), encoding="utf-8")
+    output = tmp_path / "model.json.out"
+    assert promote.main(["--model-json", str(source), "--output", str(output)]) == 0
+    assert client.models.calls == []
+    assert registry.models.calls == [("get", (MODEL.name,), {"version": "7"})]
+    assert read_model_json(output) == RegisteredModel(MODEL.name, "7", registry=REGISTRY)
+    assert "already: not shared again" in capsys.readouterr().out
 
 
 def test_nothing_registered_is_passed_on_and_nothing_is_shared(tmp_path: Path, monkeypatch) -> None:

@@ -98,6 +98,7 @@ FLAG_PATHS: tuple[OptionalPath, ...] = (
         for path in (
             "{sample_name}/util/promote.py",
             "tests/test_promote.py",
+            "docs/environments.md",
             "ml_service/promote.py",
             "ml_service/variables/promotion.json",
             "tests/test_ml_service_promote.py",
