@@ -459,9 +459,7 @@ def test_prod_not_waiting_for_tests_smoke_tests_is_caught(render_copy: Callable[
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_retraining_is_scheduled_in_dev_and_production_only_watches(
-    render: Callable[..., Path], platform: str
-) -> None:
+def test_retraining_is_scheduled_in_dev_and_production_only_watches(render: Callable[..., Path], platform: str) -> None:
     project = render(ci_platform=platform, **CHAIN, canary_release=False)
     effects = [
         (kind, job.environment)

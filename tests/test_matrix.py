@@ -37,11 +37,12 @@ def _independent_count() -> int:
     platforms = len(QUESTIONS_BY_NAME["ci_platform"].choices)
     iac = len(QUESTIONS_BY_NAME["iac"].choices)
     r_training = len(QUESTIONS_BY_NAME["r_training"].choices)
-    return platforms * iac * target_count * 2 * r_training  # × batch_scoring on/off
+    environments = len(QUESTIONS_BY_NAME["environments"].choices)
+    return environments * platforms * iac * target_count * 2 * r_training  # × batch_scoring on/off
 
 
 def test_count_matches_an_independent_derivation():
-    assert len(COMBINATIONS) == _independent_count() == 2 * 2 * (12 * 2 + 4) * 2 * 3
+    assert len(COMBINATIONS) == _independent_count() == 3 * 2 * 2 * (12 * 2 + 4) * 2 * 3
 
 
 def test_combinations_are_unique_and_cycle_every_python_version():

@@ -1,9 +1,9 @@
-"""CI/CD of the generated repo (issue 5): the static guarantees hold for every combination of
-ci_platform × iac × deployment targets (+ canary) × batch scoring × R training, a broken rendering
-is caught with a one-line finding naming file and line, and getting_started.md mentions only what
-the user chose.
+"""CI/CD of the generated repo (issue 5): the static guarantees hold for every combination of the
+options model's axes (environments, ci_platform, iac, deployment targets (+ canary), batch
+scoring, R training), a broken rendering is caught with a one-line finding naming file and line,
+and getting_started.md mentions only what the user chose.
 
-Every combination is rendered by `-m matrix` (672 renders; slow). The default run covers every axis
+Every combination is rendered by `-m matrix` (2016 renders; slow). The default run covers every axis
 value and every pair of factor values, each deployment target a yes/no factor (a greedy pairwise
 cover of the same combinations).
 """
@@ -20,13 +20,14 @@ from typing import Any
 import pytest
 from conftest import every_target, pairwise_cover, per_target
 
+from mlops_scaffold import options
 from mlops_scaffold.checks import pipelines
 from mlops_scaffold.checks.base import Finding
 from mlops_scaffold.matrix import valid_combinations
 
 # --- the combinations ---------------------------------------------------------------------------
 
-AXES = ("ci_platform", "iac", "deployment_targets", "canary_release", "batch_scoring", "r_training")
+AXES = tuple(question.name for question in options.AXES)  # the options model's, not a copy
 
 
 def all_combinations() -> list[dict[str, Any]]:
@@ -53,6 +54,7 @@ def pairwise_combinations() -> list[dict[str, Any]]:
 def combination_id(combination: dict[str, Any]) -> str:
     targets = "+".join(combination["deployment_targets"]) or "no-targets"
     flags = [combination["ci_platform"], combination["iac"], targets]
+    flags += [combination["environments"]] if combination["environments"] != "single" else []
     flags += ["canary"] if combination["canary_release"] else []
     flags += ["batch"] if combination["batch_scoring"] else []
     flags += [f"r-{combination['r_training']}"] if combination["r_training"] != "none" else []

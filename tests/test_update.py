@@ -30,6 +30,7 @@ from update_history import (
     without_commit,
 )
 
+from mlops_scaffold.lifecycle.gitutil import find_conflicts
 from mlops_scaffold.lifecycle.migrations import Rename, is_own_migration, migrations_yaml
 from mlops_scaffold.lifecycle.update import UpdateRefused, update_project
 
@@ -138,7 +139,12 @@ def test_single_to_dev_prod_adds_the_environments_and_keeps_every_edit(
     edited = {path.relative_to(project).as_posix() for path in user_edits(project)}
     before = tree(project)
     code, _ = _cli("update", str(project), "--vcs-ref", V2, "-d", "environments=dev_prod")
-    assert code == 0
+    # The team rewrote BASE_NAME's row of the variables table, which dev_prod rewrites too (it is
+    # set per environment): the one conflict, with both versions, and nothing else.
+    assert code == 1
+    assert [conflict.path for conflict in find_conflicts(project)] == [RENAME.new]
+    table = (project / RENAME.new).read_text()
+    assert "| Our team's own line |" in table and "| `BASE_NAME` | required | per environment |" in table
     after = tree(project)
     single = tree(generate(V2, tmp_path / "single"))
     dev_prod = tree(generate(V2, tmp_path / "dev_prod", environments="dev_prod"))
@@ -161,9 +167,9 @@ def test_single_to_dev_prod_adds_the_environments_and_keeps_every_edit(
 def test_an_answer_change_the_names_cannot_take_is_refused_before_copier_runs(
     generate: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A 30-character workspace name fits `single` but not `<name>-prod` (33 at most): one line,
+    """A 29-character workspace name fits `single` and `<name>-dev` but not `<name>-prod` (33 at most): one line,
     nothing changed."""
-    project = generate(V2, tmp_path / "project", workspace_name="w" * 30)
+    project = generate(V2, tmp_path / "project", workspace_name="w" * 29)
     before = tree(project)
     code, _ = _cli("update", str(project), "--vcs-ref", V2, "-d", "environments=dev_prod")
     assert code == 2
@@ -249,3 +255,19 @@ def test_update_trusts_only_the_templates_own_migrations(
         update_project(project)
     assert not (project / "pwned").exists()
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_a_page_that_documents_conflict_markers_is_not_a_conflict(tmp_path: Path) -> None:
+    """The generated docs/updating.md shows copier's markers; an update that changes it elsewhere
+    leaves it with the markers it had at HEAD, which is no conflict. Markers it gains are."""
+    git(tmp_path, "init", "-q", "-b", "main")
+    page = tmp_path / "updating.md"
+    example = "```text\n<<<<<<< before updating\nyours\n=======\ntheirs\n>>>>>>> after updating\n```\n"
+    page.write_text("# Updating\n\n" + example)
+    commit_all(tmp_path, "docs")
+    page.write_text("# Updating from the template\n\n" + example)
+    assert find_conflicts(tmp_path) == []
+    page.write_text(page.read_text() + "<<<<<<< before updating\nmine\n=======\nnew\n>>>>>>> after updating\n")
+    assert [(conflict.path, conflict.kind) for conflict in find_conflicts(tmp_path)] == [("updating.md", "markers")]
+    (tmp_path / "new.md").write_text("<<<<<<< before updating\n=======\n>>>>>>> after updating\n")
+    assert [conflict.path for conflict in find_conflicts(tmp_path)] == ["new.md", "updating.md"]

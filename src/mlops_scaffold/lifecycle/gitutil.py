@@ -78,21 +78,32 @@ class Conflict:
         return f"{self.path}: {what}"
 
 
-def _has_markers(file: Path) -> bool:
+def _marker_lines(text: bytes) -> int:
+    count = 0
+    for raw in text.splitlines():
+        line = raw.decode("utf-8", "replace")
+        if line.startswith(MARKERS) or line in ("<<<<<<<", ">>>>>>>"):
+            count += 1
+    return count
+
+
+def _has_new_markers(path: Path, name: str) -> bool:
+    """More marker lines than the file had at HEAD: a page that documents conflict markers (the
+    generated docs/updating.md does) is not a conflict when an update changes it elsewhere."""
     try:
-        with file.open("rb") as handle:
-            for raw in handle:
-                line = raw.decode("utf-8", "replace")
-                if line.startswith(MARKERS) or line.rstrip("\r\n") in ("<<<<<<<", ">>>>>>>"):
-                    return True
+        now = _marker_lines((path / name).read_bytes())
     except (IsADirectoryError, FileNotFoundError):
         return False
-    return False
+    if not now:
+        return False
+    at_head = subprocess.run(["git", "show", f"HEAD:./{name}"], cwd=path, capture_output=True)
+    before = _marker_lines(at_head.stdout) if at_head.returncode == 0 else 0  # else new since HEAD
+    return now > before
 
 
 def find_conflicts(path: Path) -> list[Conflict]:
-    """Pending conflicts in a repo: unmerged index entries, conflict markers in files that differ
-    from HEAD, and `.rej` files (ignored ones too). One entry per file, sorted."""
+    """Pending conflicts in a repo: unmerged index entries, conflict markers a file did not have at
+    HEAD, and `.rej` files (ignored ones too). One entry per file, sorted."""
     path = path.resolve()
     found: dict[str, Conflict] = {}
     for line in git(path, "ls-files", "-u", "--", ".").splitlines():
@@ -105,6 +116,6 @@ def find_conflicts(path: Path) -> list[Conflict]:
         target = name[: -len(".template.diff")]
         found.setdefault(target, Conflict(target, "symlink" if (path / target).is_symlink() else "deleted"))
     for name in changed_files(path):
-        if name not in found and not name.endswith((".rej", ".template.diff")) and _has_markers(path / name):
+        if name not in found and not name.endswith((".rej", ".template.diff")) and _has_new_markers(path, name):
             found[name] = Conflict(name, "markers")
     return sorted(found.values(), key=lambda conflict: conflict.path)
