@@ -190,6 +190,21 @@ def collected_inputs(settings: Settings, target: str) -> str:
     return collected_logs.datastore_uri(target)
 
 
+def monitor_command(package: str, environment: str, command_line: str, *outputs: str) -> Any:
+    """The monitor step of the drift pipelines: `make monitor`'s metrics over the collected inputs
+    (`log`) against the training data (`reference`), with the named folder outputs."""
+    return command(
+        name=f"{package}_monitor",
+        display_name="Monitor",
+        command=command_line.replace("{package}", package),
+        code=str(PROJECT_ROOT),
+        environment=environment,
+        inputs={"log": Input(type=AssetTypes.URI_FOLDER), "reference": Input(type=AssetTypes.URI_FILE)},
+        outputs={name: Output(type=AssetTypes.URI_FOLDER) for name in outputs},
+        is_deterministic=False,  # the collected inputs grow between runs under the same path
+    )
+
+
 def drift_retraining_pipeline(settings: Settings, target: str, collected: str) -> PipelineJob:
     """monitor -> train -> evaluate -> register. The monitor (the ML package's, the metrics and thresholds
     of `make monitor`) reads what `target` scored against the training data and writes breach.json; the
@@ -200,16 +215,7 @@ def drift_retraining_pipeline(settings: Settings, target: str, collected: str) -
     gated = settings.replace(run_evaluation=True)  # unattended: always compare with production
     environment = reference(training_environment(settings))  # has scipy and matplotlib (via mlflow)
     steps = training_steps(gated, environment)
-    monitor_step = command(
-        name=f"{package}_monitor",
-        display_name="Monitor",
-        command=MONITOR.replace("{package}", package),
-        code=str(PROJECT_ROOT),
-        environment=environment,
-        inputs={"log": Input(type=AssetTypes.URI_FOLDER), "reference": Input(type=AssetTypes.URI_FILE)},
-        outputs={"report": Output(type=AssetTypes.URI_FOLDER), "breach": Output(type=AssetTypes.URI_FOLDER)},
-        is_deterministic=False,  # the collected inputs grow between runs under the same path
-    )
+    monitor_step = monitor_command(package, environment, MONITOR, "report", "breach")
     name = f"{settings.training_pipeline_name}-{target}-drift-retraining"
 
     @dsl.pipeline(
@@ -259,16 +265,7 @@ def drift_monitoring_pipeline(settings: Settings, target: str, collected: str) -
     in dev, whose model is then promoted again."""
     package = settings.sources_dir_train
     environment = reference(training_environment(settings))
-    monitor_step = command(
-        name=f"{package}_monitor",
-        display_name="Monitor",
-        command=MONITOR_REPORT.replace("{package}", package),
-        code=str(PROJECT_ROOT),
-        environment=environment,
-        inputs={"log": Input(type=AssetTypes.URI_FOLDER), "reference": Input(type=AssetTypes.URI_FILE)},
-        outputs={"report": Output(type=AssetTypes.URI_FOLDER)},
-        is_deterministic=False,  # the collected inputs grow between runs under the same path
-    )
+    monitor_step = monitor_command(package, environment, MONITOR_REPORT, "report")
     name = f"{settings.training_pipeline_name}-{target}-drift-monitoring"
 
     @dsl.pipeline(
