@@ -143,6 +143,7 @@ def _only(target) -> str:
     """A Jinja condition true for `target`'s answers only."""
     return " and ".join(
         [
+            f"environments == {target.answers['environments']!r}",
             f"r_training == {target.answers['r_training']!r}",
             f"deployment_targets == {target.answers['deployment_targets']!r}",
             f"ci_platform == {target.answers['ci_platform']!r}",

@@ -97,6 +97,9 @@ class Variable:
     kind: str = "str"  # how ml_service/settings.py converts the text: "str", "int" or "bool"
     # The data file of ml_service/variables/ that holds it, when `when` alone does not name it.
     part_name: str = ""
+    # Each environment has its own value although no per-environment name makes it (ADR 28): an
+    # Entra ID app registration per environment, say.
+    own_per_environment: bool = False
 
     @property
     def core(self) -> bool:

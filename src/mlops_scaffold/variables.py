@@ -212,9 +212,9 @@ PER_ENVIRONMENT_KEYS = frozenset({*PER_ENVIRONMENT, "base_name", *(name.key for 
 
 
 def per_environment(variable: Variable) -> bool:
-    """Made of a name each environment has its own of, or how the CI logs in (each environment has
-    its own identity, and may have its own subscription)."""
-    return variable.ci_login or bool(variable.fields() & PER_ENVIRONMENT_KEYS)
+    """Made of a name each environment has its own of, how the CI logs in (each environment has
+    its own identity, and may have its own subscription), or declared its own per environment."""
+    return variable.ci_login or variable.own_per_environment or bool(variable.fields() & PER_ENVIRONMENT_KEYS)
 
 
 def environment_variables(answers: Mapping[str, Any]) -> dict[str, dict[str, str]]:

@@ -84,6 +84,7 @@ VARIABLES = (
         "",
         "Client ID of the Entra ID app registration the web app accepts tokens for",
         when=CHOSEN,
+        own_per_environment=True,  # each environment's web app accepts its own app's tokens
     ),
 )
 

@@ -6,6 +6,7 @@ Usage: python -m <package>.util.production_model --model-name NAME --output DIR
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -23,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
 
     client = tracking.configure()
     store = mlflow.get_tracking_uri()
-    remedy = "make train"
+    # What fills this store with a production model; the Makefile names another command where one does.
+    remedy = os.environ.get("PRODUCTION_MODEL_REMEDY", "make train")
     version = tracking.production_version(client, args.model_name)
     if version is None:
         print(f"error: {args.model_name} has no production model in {store} yet; run `{remedy}` first", file=sys.stderr)
