@@ -371,3 +371,32 @@ def test_a_single_projects_name_left_in_a_project_with_environments_is_caught(
     single = Path(shutil.copytree(render(), project.parent / "single"))
     (single / "docs" / "getting_started.md").write_text(guide.read_text())
     assert no_single_names(single) == []  # a project without environments has those names
+
+
+def test_the_dry_run_without_a_dotenv_names_devs_resources(
+    render: Callable[..., Path], project_venv: Path, tmp_path: Path
+) -> None:
+    """`make aml-dry-run` in a new dev_prod clone (no .env): every name is dev's, as the IaC creates
+    them; none is the environment-less name the variables files hold as their example."""
+    project = tmp_path / "project"
+    shutil.copytree(
+        render(environments="dev_prod", deployment_targets=["aci", "online_endpoint"]), project, symlinks=True
+    )
+    result = subprocess.run(
+        ["make", "--no-print-directory", "aml-dry-run", f"PYTHON={project_venv / 'bin' / 'python'}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    variables = project / "ml_service" / "variables"
+    example = {
+        row["name"]: row["value"]
+        for part in ("core", "online_endpoint")
+        for row in json.loads((variables / f"{part}.json").read_text())
+    }
+    written = "\n".join(path.read_text() for path in (project / "build" / "aml").rglob("*") if path.is_file())
+    group, endpoint = example["RESOURCE_GROUP"], example["ONLINE_ENDPOINT_NAME"]
+    assert f"resourceGroups/{group}-dev/" in written and f"endpoint_name: {endpoint}-dev\n" in written
+    assert f"resourceGroups/{group}/" not in written and f"endpoint_name: {endpoint}\n" not in written

@@ -137,14 +137,23 @@ def test_single_to_dev_prod_adds_the_environments_and_keeps_every_edit(
     project becomes what a fresh dev_prod generation is, plus the team's edits and files."""
     project = generate(V2, tmp_path / "project")
     edited = {path.relative_to(project).as_posix() for path in user_edits(project)}
+    # ...and the region in the single workspace's IaC inputs, a file dev_prod does not have
+    single_inputs = "environment_setup/arm-templates/cloud-environment.parameters.json"
+    inputs = project / single_inputs
+    inputs.write_text(inputs.read_text().replace('"centralus"', '"westeurope"'))
+    commit_all(project, "Our region")
     before = tree(project)
     code, _ = _cli("update", str(project), "--vcs-ref", V2, "-d", "environments=dev_prod")
     # The team rewrote BASE_NAME's row of the variables table, which dev_prod rewrites too (it is
-    # set per environment): the one conflict, with both versions, and nothing else.
+    # set per environment): a conflict with both versions. The edited single-workspace inputs are
+    # gone with single, and the team's version is kept beside them: a conflict too. Nothing else.
     assert code == 1
-    assert [conflict.path for conflict in find_conflicts(project)] == [RENAME.new]
+    conflicts = {conflict.path: conflict.kind for conflict in find_conflicts(project)}
+    assert conflicts == {RENAME.new: "unmerged", single_inputs: "removed"}
     table = (project / RENAME.new).read_text()
     assert "| Our team's own line |" in table and "| `BASE_NAME` | required | per environment |" in table
+    assert (project / (single_inputs + ".yours")).read_bytes() == before[single_inputs]
+    (project / (single_inputs + ".yours")).unlink()  # dealt with: the rest is compared below
     after = tree(project)
     single = tree(generate(V2, tmp_path / "single"))
     dev_prod = tree(generate(V2, tmp_path / "dev_prod", environments="dev_prod"))

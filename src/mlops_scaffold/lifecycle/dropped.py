@@ -1,15 +1,18 @@
-"""Template changes copier drops silently: to a file the user deleted, renamed or replaced by a
-symlink, copier applies nothing and reports no conflict. We render the template before and after
-(with the answers before and after), and for every file the template changed that is missing or a
-symlink in the project, save the template's change beside it as `<file>.template.diff` (like a
-`.rej`), so the update lists it as a conflict until the user has dealt with it.
+"""What copier does silently in an update, made a conflict to deal with:
+- a template change to a file the user deleted, renamed or replaced by a symlink is not applied;
+  we save it beside the file as `<file>.template.diff` (like a `.rej`);
+- a file the template no longer renders (an answer changed: `environments=dev_prod` drops the
+  single workspace's IaC inputs) is deleted even when the user had edited it; we save the user's
+  version as `<file>.yours`.
+Both come from rendering the template before and after (with the answers before and after); the
+update lists each as a conflict until the user has dealt with it.
 """
 
 from __future__ import annotations
 
 import difflib
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from mlops_scaffold.lifecycle.gitutil import Conflict
 from mlops_scaffold.project_files import iter_files
 
 SUFFIX = ".template.diff"
+YOURS = ".yours"  # the user's edited version of a file the template stopped rendering
 
 
 def _render(source: str, ref: str | None, answers: Mapping[str, Any], dest: Path) -> dict[str, str]:
@@ -37,25 +41,64 @@ def _render(source: str, ref: str | None, answers: Mapping[str, Any], dest: Path
     return files
 
 
-def template_changes(
+def renderings(
     source: str, old: tuple[str, Mapping[str, Any]], new: tuple[str, Mapping[str, Any]]
-) -> dict[str, str]:
-    """{file: unified diff} of every file both versions render, with different content."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """{file: text} the template renders at each (version, answers)."""
     with tempfile.TemporaryDirectory(prefix="mlops-scaffold-update.") as scratch:
         before = _render(source, old[0], old[1], Path(scratch) / "old")
-        after = _render(source, new[0], new[1], Path(scratch) / "new")
+        return before, _render(source, new[0], new[1], Path(scratch) / "new")
+
+
+def template_changes(before: Mapping[str, str], after: Mapping[str, str], old_ref: str, new_ref: str) -> dict[str, str]:
+    """{file: unified diff} of every file both renderings hold, with different content."""
     return {
         name: "".join(
             difflib.unified_diff(
                 before[name].splitlines(keepends=True),
                 after[name].splitlines(keepends=True),
-                f"a/{name} (template {old[0]})",
-                f"b/{name} (template {new[0]})",
+                f"a/{name} (template {old_ref})",
+                f"b/{name} (template {new_ref})",
             )
         )
         for name in sorted(before.keys() & after.keys())
         if before[name] != after[name]
     }
+
+
+def save_removed_edits(
+    project: Path,
+    before: Mapping[str, str],
+    after: Mapping[str, str],
+    committed: Callable[[str], str | None],
+    changed: Iterable[str],
+) -> list[Conflict]:
+    """For each file the template rendered before but not after, gone from `project` now, whose
+    committed text (`committed(name)`) the user had changed: write that text to `<file>.yours`,
+    unless one of the `changed` files now holds every line the user added (a rename migration
+    carried the edits to the file's new name)."""
+    saved = []
+    for name in sorted(before.keys() - after.keys()):
+        target = project / name
+        text = committed(name)
+        if target.exists() or text is None or text == before[name]:
+            continue
+        added = {line.strip() for line in text.splitlines()} - {line.strip() for line in before[name].splitlines()}
+        added.discard("")
+        if added and any(_holds(project / other, added) for other in changed if other != name):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (target.parent / (target.name + YOURS)).write_text(text, encoding="utf-8")
+        saved.append(Conflict(name, "removed"))
+    return saved
+
+
+def _holds(path: Path, lines: set[str]) -> bool:
+    try:
+        present = {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
+    except (OSError, UnicodeDecodeError):
+        return False
+    return lines <= present
 
 
 def save_dropped(project: Path, changes: Mapping[str, str]) -> list[Conflict]:

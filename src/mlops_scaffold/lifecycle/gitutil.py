@@ -53,6 +53,17 @@ def read_answers(path: Path) -> dict:
     return yaml.safe_load(answers_path.read_text()) or {}
 
 
+def committed_text(path: Path, name: str) -> str | None:
+    """`name` as committed at HEAD, or None (not committed, or not text)."""
+    shown = subprocess.run(["git", "show", f"HEAD:./{name}"], cwd=path, capture_output=True)
+    if shown.returncode != 0:
+        return None
+    try:
+        return shown.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def committed_answers(path: Path) -> dict:
     """The answers file as committed at HEAD (what the repo was last updated to)."""
     text = git(path, "show", f"HEAD:./{ANSWERS_FILE}", check=False)
@@ -62,7 +73,9 @@ def committed_answers(path: Path) -> dict:
 @dataclass(frozen=True)
 class Conflict:
     path: str  # relative to the project root
-    kind: str  # "unmerged" (index), "markers" (<<<<<<< lines) or "rej" (a .rej file beside it)
+    # "unmerged" (index), "markers" (<<<<<<< lines), "rej" (a .rej file beside it), or what
+    # lifecycle/dropped.py saved: "deleted" / "symlink" (a .template.diff), "removed" (a .yours)
+    kind: str
 
     def __str__(self) -> str:
         what = {
@@ -74,6 +87,8 @@ class Conflict:
             f"apply {self.path}.template.diff to your copy (or `git checkout` the file back), then delete the .diff",
             "symlink": f"the template changed it, but it is a symlink here, so nothing was applied: "
             f"apply {self.path}.template.diff where the link points, then delete the .diff",
+            "removed": f"the template no longer renders it for your answers and removed it, but it had your edits: "
+            f"they are in {self.path}.yours; move what you need where it belongs, then delete the .yours",
         }[self.kind]
         return f"{self.path}: {what}"
 
@@ -115,7 +130,11 @@ def find_conflicts(path: Path) -> list[Conflict]:
     for name in git(path, "ls-files", "-o", "--", "*.template.diff").splitlines():  # lifecycle/dropped.py
         target = name[: -len(".template.diff")]
         found.setdefault(target, Conflict(target, "symlink" if (path / target).is_symlink() else "deleted"))
+    for name in git(path, "ls-files", "-o", "--", "*.yours").splitlines():  # lifecycle/dropped.py
+        target = name[: -len(".yours")]
+        found.setdefault(target, Conflict(target, "removed"))
+    saved = (".rej", ".template.diff", ".yours")
     for name in changed_files(path):
-        if name not in found and not name.endswith((".rej", ".template.diff")) and _has_new_markers(path, name):
+        if name not in found and not name.endswith(saved) and _has_new_markers(path, name):
             found[name] = Conflict(name, "markers")
     return sorted(found.values(), key=lambda conflict: conflict.path)

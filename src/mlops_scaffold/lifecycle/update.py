@@ -17,12 +17,13 @@ from copier.errors import CopierError
 
 from mlops_scaffold.copier_compat import Worker, fast_rendering, raw_config
 from mlops_scaffold.lifecycle import changelog
-from mlops_scaffold.lifecycle.dropped import save_dropped, template_changes
+from mlops_scaffold.lifecycle.dropped import renderings, save_dropped, save_removed_edits, template_changes
 from mlops_scaffold.lifecycle.gitutil import (
     ANSWERS_FILE,
     Conflict,
     GitError,
     changed_files,
+    committed_text,
     find_conflicts,
     git,
     is_git_repo,
@@ -195,7 +196,7 @@ def _update(
     old_version, new_version, log_text = _run_copier(path, vcs_ref=vcs_ref, conflict=conflict, data=data, quiet=quiet)
     new_answers = read_answers(path)
     new_commit = new_answers.get("_commit")
-    if old_commit and new_commit and old_commit != new_commit:
+    if old_commit and new_commit and (old_commit != new_commit or data):
         _save_dropped_changes(path, (str(old_commit), old_answers), (str(new_commit), new_answers))
     return UpdateResult(
         path=path,
@@ -208,16 +209,18 @@ def _update(
 
 
 def _save_dropped_changes(path: Path, old: tuple[str, dict], new: tuple[str, dict]) -> None:
-    """Template changes to files deleted, renamed or symlinked here: saved as .template.diff files,
-    which find_conflicts then lists (copier itself drops them without a word)."""
+    """What copier did silently (lifecycle/dropped.py): template changes to files deleted, renamed
+    or symlinked here, saved as .template.diff files, and the user's edits to files the template
+    stopped rendering, saved as .yours files; find_conflicts then lists both."""
     source = str(new[1].get("_src_path") or "")
     if not source:
         return
     try:
-        changes = template_changes(source, old, new)
+        before, after = renderings(source, old, new)
     except (CopierError, ValueError, OSError) as error:
         raise UpdateRefused(f"could not render the template to compare versions: {error}") from None
-    save_dropped(path, changes)
+    save_dropped(path, template_changes(before, after, old[0], new[0]))
+    save_removed_edits(path, before, after, lambda name: committed_text(path, name), changed_files(path))
 
 
 def format_result(result: UpdateResult) -> str:
@@ -235,7 +238,10 @@ def format_result(result: UpdateResult) -> str:
     if result.changelog:
         lines += ["", "Changes in the template:"]
         lines += [str(entry) for entry in result.changelog]
-    if result.conflicts:
+    if result.conflicts and result.pretend:
+        lines += ["", f"{len(result.conflicts)} conflict(s) the update would leave (nothing here was changed):"]
+        lines += [f"  {conflict}" for conflict in result.conflicts]
+    elif result.conflicts:
         lines += ["", f"{len(result.conflicts)} conflict(s) to resolve, then `git add` and commit:"]
         lines += [f"  {conflict}" for conflict in result.conflicts]
     elif not result.up_to_date and not result.pretend:
