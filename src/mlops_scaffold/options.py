@@ -234,6 +234,16 @@ def resolve_answers(overrides: Mapping[str, Any] | None = None) -> dict[str, Any
     return answers
 
 
+def resolve_applicable(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """`answers` kept where their question applies (given the answers before it), the rest
+    defaulted, then resolved: what copier records for them. Raises AnswerError like resolve_answers."""
+    seen: dict[str, Any] = {}
+    for question in QUESTIONS:
+        if question.applies(seen):
+            seen[question.name] = answers.get(question.name, question.default_for(seen))
+    return resolve_answers(seen)
+
+
 def parse_cli_value(name: str, text: str) -> Any:
     """Turn a `-d key=value` string into the answer type the question expects."""
     question = QUESTIONS_BY_NAME.get(name)

@@ -53,13 +53,17 @@ def read_answers(path: Path) -> dict:
     return yaml.safe_load(answers_path.read_text()) or {}
 
 
+def committed_bytes(path: Path, name: str) -> bytes | None:
+    """`name` as committed at HEAD, or None (not committed)."""
+    shown = subprocess.run(["git", "show", f"HEAD:./{name}"], cwd=path, capture_output=True)
+    return shown.stdout if shown.returncode == 0 else None
+
+
 def committed_text(path: Path, name: str) -> str | None:
     """`name` as committed at HEAD, or None (not committed, or not text)."""
-    shown = subprocess.run(["git", "show", f"HEAD:./{name}"], cwd=path, capture_output=True)
-    if shown.returncode != 0:
-        return None
+    committed = committed_bytes(path, name)
     try:
-        return shown.stdout.decode("utf-8")
+        return None if committed is None else committed.decode("utf-8")
     except UnicodeDecodeError:
         return None
 
@@ -111,9 +115,8 @@ def _has_new_markers(path: Path, name: str) -> bool:
         return False
     if not now:
         return False
-    at_head = subprocess.run(["git", "show", f"HEAD:./{name}"], cwd=path, capture_output=True)
-    before = _marker_lines(at_head.stdout) if at_head.returncode == 0 else 0  # else new since HEAD
-    return now > before
+    at_head = committed_bytes(path, name)
+    return now > (_marker_lines(at_head) if at_head is not None else 0)  # None: new since HEAD
 
 
 def find_conflicts(path: Path) -> list[Conflict]:

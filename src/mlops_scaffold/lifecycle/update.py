@@ -135,15 +135,10 @@ def check_changed_answers(recorded: Mapping[str, Any], data: Mapping[str, Any]) 
     """Refuse, before copier writes anything, answers that are valid alone but not with the
     recorded ones (environments=dev_prod makes `<workspace_name>-prod`, which may be too long), with
     the same one-line reason as `mlops-scaffold new`, checked by the installed options model."""
-    from mlops_scaffold.options import QUESTIONS, AnswerError, resolve_answers
+    from mlops_scaffold.options import AnswerError, resolve_applicable
 
-    merged = {**recorded, **data}
-    answers: dict[str, Any] = {}
-    for question in QUESTIONS:  # what copier keeps: the answers whose questions still apply
-        if question.applies(answers):
-            answers[question.name] = merged.get(question.name, question.default_for(answers))
     try:
-        resolve_answers(answers)
+        resolve_applicable({**recorded, **data})  # what copier keeps: the answers whose questions still apply
     except AnswerError as error:
         raise UpdateRefused(str(error)) from None
 
@@ -166,9 +161,10 @@ def update_project(
     check_clean(path)
     if conflict not in ("inline", "rej"):
         raise UpdateRefused(f"--conflict must be inline or rej, not {conflict!r}")
+    recorded = read_answers(path)
     if data:
-        check_changed_answers(read_answers(path), data)
-    old_commit = read_answers(path).get("_commit")
+        check_changed_answers(recorded, data)
+    old_commit = recorded.get("_commit")
     if pretend:
         top = Path(git(path, "rev-parse", "--show-toplevel").strip())
         with tempfile.TemporaryDirectory(prefix="mlops-scaffold-pretend.") as tmp:

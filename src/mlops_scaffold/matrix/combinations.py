@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mlops_scaffold.options import QUESTIONS, Question, resolve_answers
+from mlops_scaffold.options import QUESTIONS, Question, resolve_applicable
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,7 @@ def valid_combinations() -> list[Combination]:
 
 def full_answers(combination: Combination) -> dict[str, Any]:
     """The combination's answers completed with defaults, as copier would record them."""
-    seen: dict[str, Any] = {}
-    for question in QUESTIONS:
-        if not question.applies(seen):
-            continue
-        seen[question.name] = combination.answers.get(question.name, question.default_for(seen))
-    return resolve_answers(seen)
+    return resolve_applicable(combination.answers)
 
 
 def run_group(combination: Combination) -> str:
